@@ -1,0 +1,191 @@
+"""Command line interface; the one place that maps library errors to exit codes.
+
+Exit codes: 0 success, 1 invalid data (syntax error or SHACL violation), 2 usage or runtime error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clustergraph import __version__
+from clustergraph.build import build as run_build
+from clustergraph.build import check
+from clustergraph.errors import ClusterGraphError, DataError, NamedQueryError, QueryError
+from clustergraph.layout import Layout
+from clustergraph.queries import load_named_queries
+from clustergraph.results import GRAPH_FORMATS, OUTPUT_FORMATS, render
+from clustergraph.stats import collect
+from clustergraph.store import StoreRoot
+
+app = typer.Typer(
+    help="Build, validate, query and export the clustergraph knowledge graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+RootOption = Annotated[Path, typer.Option("--root", help="Project root holding ontology/, data/, shapes/, queries/.")]
+StoreOption = Annotated[
+    Optional[Path], typer.Option("--store", help="Store folder (builds + 'current' link). Default: ROOT/.store")
+]
+EXPORT_FORMATS = {"turtle": "turtle", "nquads": "nquads", "trig": "trig", "jsonld": "jsonld", "ntriples": "ntriples"}
+
+
+def _store_root(root: Path, store: Path | None) -> StoreRoot:
+    return StoreRoot(store or Layout(root).default_store)
+
+
+def _progress(message: str) -> None:
+    err.print(f"[dim]… {message}[/dim]")
+
+
+def _print_warnings(warnings: list) -> None:
+    if warnings:
+        err.print(f"[yellow]{len(warnings)} warning(s):[/yellow]")
+        for warning in warnings:
+            err.print(warning.describe(), markup=False, highlight=False)
+
+
+@app.command()
+def build(root: RootOption = Path("."), store: StoreOption = None) -> None:
+    """Parse, validate (SHACL) and load the data into a fresh store, then publish it atomically."""
+    report = run_build(Layout(root), _store_root(root, store), progress=_progress)
+    _print_warnings(report.warnings)
+    timing = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items())
+    out.print(f"built {report.quads} quads from {report.files} files into {report.store} ({timing})")
+
+
+@app.command()
+def validate(root: RootOption = Path(".")) -> None:
+    """Check syntax and SHACL shapes without loading anything; exit 1 on any violation."""
+    report, files = check(Layout(root), progress=_progress)
+    _print_warnings(report.warnings)
+    report.raise_for_violations()
+    out.print(f"valid: {files} files conform to the shapes ({len(report.warnings)} warning(s))")
+
+
+@app.command()
+def query(
+    sparql: Annotated[Optional[str], typer.Argument(help="SPARQL query text.")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Read the query from a file.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", "-n", help="Run a named query from queries/.")] = None,
+    param: Annotated[list[str], typer.Option("--param", "-p", help="Named-query parameter as key=value.")] = [],
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(OUTPUT_FORMATS)}.")] = "table",
+    root: RootOption = Path("."),
+    store: StoreOption = None,
+) -> None:
+    """Run a SPARQL query (text, file or named query) against the current store."""
+    if sum(x is not None for x in (sparql, file, name)) != 1:
+        raise typer.BadParameter("give exactly one of SPARQL, --file or --name")
+    if fmt not in OUTPUT_FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(OUTPUT_FORMATS)}")
+    if name is not None:
+        text = _named_query_text(Layout(root), name, param)
+    else:
+        if param:
+            raise typer.BadParameter("--param only goes with --name")
+        text = file.read_text(encoding="utf-8") if file is not None else str(sparql)
+    result = render(_store_root(root, store).open_current().query(text), fmt)
+    _print_result(result)
+
+
+def _named_query_text(layout: Layout, name: str, params: list[str]) -> str:
+    queries = load_named_queries(layout.queries_dir)
+    if name not in queries:
+        raise NamedQueryError(f"no named query {name!r}; known: {', '.join(queries)}")
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--param {item!r}: expected key=value")
+        values[key] = value
+    return queries[name].bind(values)
+
+
+def _print_result(result: str | list[list[str]]) -> None:
+    if isinstance(result, str):
+        sys.stdout.write(result if result.endswith("\n") else result + "\n")
+        return
+    table = Table(*result[0], show_lines=False)
+    for row in result[1:]:
+        table.add_row(*row)
+    out.print(table)
+    out.print(f"[dim]{len(result) - 1} row(s)[/dim]")
+
+
+@app.command("queries")
+def list_queries(root: RootOption = Path(".")) -> None:
+    """List the named queries with their parameters."""
+    table = Table("name", "title", "parameters")
+    for q in load_named_queries(Layout(root).queries_dir).values():
+        params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in q.params)
+        table.add_row(q.name, q.title, params)
+    out.print(table)
+
+
+@app.command()
+def stats(
+    root: RootOption = Path("."),
+    store: StoreOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Report triples, instances per class and facts per source document of the current store."""
+    result = collect(_store_root(root, store).open_current())
+    if fmt == "json":
+        out.print_json(json.dumps(result.as_dict()))
+        return
+    out.print(f"quads: {result.quads}   distinct triples: {result.distinct_triples}   graphs: {result.graphs}")
+    classes = Table("class", "instances", title="Instances per class")
+    for cls, n in result.per_class:
+        classes.add_row(cls.replace("https://w3id.org/clustergraph/ontology#", "cg:"), str(n))
+    out.print(classes)
+    sources = Table("graph", "source document", "file id", "triples", title="Facts per source")
+    for graph, doc, ident, n in result.per_source:
+        sources.add_row(graph, doc, ident, str(n))
+    out.print(sources)
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="turtle, ntriples, jsonld (union) or nquads, trig (graphs).")]
+    = "trig",
+    root: RootOption = Path("."),
+    store: StoreOption = None,
+) -> None:
+    """Export the current store to a file."""
+    import pyoxigraph as ox
+
+    formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, **GRAPH_FORMATS}
+    formats.pop("rdfxml")
+    if fmt not in formats:
+        raise typer.BadParameter(f"--format must be one of {', '.join(formats)}")
+    _store_root(root, store).open_current().dump(output, formats[fmt])
+    out.print(f"wrote {output}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    """Entry point: run the app and map library errors to exit codes once."""
+    try:
+        app()
+    except DataError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        sys.exit(1)
+    except (QueryError, NamedQueryError, ClusterGraphError) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)

@@ -1,0 +1,88 @@
+"""Typed errors raised by the library; the CLI and the HTTP app each map them once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ClusterGraphError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class DataError(ClusterGraphError):
+    """The curated data cannot be accepted (exit code 1)."""
+
+
+@dataclass
+class DataSyntaxError(DataError):
+    """A data, ontology or shapes file is not well-formed RDF."""
+
+    path: Path
+    line: int | None
+    column: int | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: syntax error: {self.detail}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One SHACL validation result, located in the data files that describe its focus node."""
+
+    severity: str
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    shape: str
+    files: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line a curator can act on."""
+        parts = [f"[{self.severity}]", ", ".join(self.files) or "(no file)", f"focus {self.focus}"]
+        if self.path:
+            parts.append(f"path {self.path}")
+        if self.value:
+            parts.append(f"value {self.value}")
+        parts.append(f"shape {self.shape}")
+        return " | ".join(parts) + f"\n    {self.message}"
+
+
+@dataclass
+class ValidationFailed(DataError):
+    """The data violates one or more SHACL shapes of severity Violation."""
+
+    violations: list[Violation] = field(default_factory=list)
+    warnings: list[Violation] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"{len(self.violations)} SHACL violation(s); nothing was loaded:"]
+        lines += [v.describe() for v in self.violations]
+        return "\n".join(lines)
+
+
+class LayoutError(ClusterGraphError):
+    """The project folders (ontology/, data/, shapes/, queries/) are missing or misplaced."""
+
+
+class ShapesError(ClusterGraphError):
+    """The SHACL shapes themselves are malformed (a defect of shapes/, not of the data)."""
+
+
+class StoreError(ClusterGraphError):
+    """The store cannot be opened, built or swapped."""
+
+
+class QueryError(ClusterGraphError):
+    """A SPARQL query is malformed or failed to run."""
+
+
+class NamedQueryError(ClusterGraphError):
+    """A named query file or its parameters are invalid."""

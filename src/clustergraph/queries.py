@@ -1,0 +1,233 @@
+"""Named queries: ``queries/*.rq`` files with a ``#+`` metadata header and typed parameters.
+
+Header lines, before the query text::
+
+    #+ title: Clusters taking part in an initiative
+    #+ description: One line or more on the analyst question it answers.
+    #+ param: initiative iri optional default=https://w3id.org/clustergraph/id/i3 -- the initiative
+    #+ param: year year required -- the report edition
+
+Parameter types: ``iri``, ``string``, ``langstring`` (``text@en``), ``integer``, ``year``. Values are
+checked, turned into RDF terms and bound with a ``VALUES`` block at the start of the outer ``WHERE``
+group: user text is never pasted into the query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from clustergraph.errors import NamedQueryError
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PARAM_TYPES = ("iri", "string", "langstring", "integer", "year")
+_HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)\s+(?P<need>required|optional)"
+    r"(?:\s+default=(?P<default>\S+))?\s*(?:--\s*(?P<doc>.*))?$"
+)
+_LANGSTRING = re.compile(r"^(?P<text>.*)@(?P<lang>[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*)$", re.DOTALL)
+_IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+MAX_VALUE_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed parameter of a named query."""
+
+    name: str
+    type: str
+    required: bool
+    default: str | None = None
+    description: str = ""
+
+    def to_term(self, raw: str) -> ox.NamedNode | ox.Literal:
+        """Check ``raw`` against the parameter type and return the RDF term.
+
+        :raises NamedQueryError: naming the parameter and what is wrong with the value.
+        """
+        if len(raw) > MAX_VALUE_LENGTH:
+            raise NamedQueryError(f"parameter {self.name}: value longer than {MAX_VALUE_LENGTH} characters")
+        try:
+            return _TERM_BUILDERS[self.type](raw)
+        except (ValueError, TypeError) as exc:
+            raise NamedQueryError(f"parameter {self.name}: {exc}") from exc
+
+
+def _iri(raw: str) -> ox.NamedNode:
+    if not _IRI_SCHEME.match(raw):
+        raise ValueError(f"not an absolute IRI: {raw[:80]!r}")
+    return ox.NamedNode(raw)
+
+
+def _langstring(raw: str) -> ox.Literal:
+    match = _LANGSTRING.match(raw)
+    if not match:
+        raise ValueError("expected text@lang, for example Lombardia@it")
+    return ox.Literal(match["text"], language=match["lang"].lower())
+
+
+def _integer(raw: str) -> ox.Literal:
+    if not re.fullmatch(r"[+-]?[0-9]{1,18}", raw.strip()):
+        raise ValueError(f"not an integer: {raw[:80]!r}")
+    return ox.Literal(str(int(raw)), datatype=ox.NamedNode(XSD + "integer"))
+
+
+def _year(raw: str) -> ox.Literal:
+    if not re.fullmatch(r"[0-9]{4}", raw.strip()):
+        raise ValueError(f"not a four-digit year: {raw[:80]!r}")
+    return ox.Literal(raw.strip(), datatype=ox.NamedNode(XSD + "gYear"))
+
+
+_TERM_BUILDERS = {
+    "iri": _iri,
+    "string": lambda raw: ox.Literal(raw),
+    "langstring": _langstring,
+    "integer": _integer,
+    "year": _year,
+}
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file with its metadata."""
+
+    name: str
+    title: str
+    description: str
+    sparql: str
+    params: tuple[Param, ...] = field(default_factory=tuple)
+    path: Path | None = None
+
+    def bind(self, values: dict[str, str]) -> str:
+        """Return the query text with ``values`` bound as RDF terms (defaults fill the gaps).
+
+        :raises NamedQueryError: for an unknown or missing parameter or an invalid value.
+        """
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise NamedQueryError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}")
+        bindings: list[tuple[str, ox.NamedNode | ox.Literal]] = []
+        for param in self.params:
+            raw = values.get(param.name, param.default)
+            if raw is None or raw == "":
+                if param.required:
+                    raise NamedQueryError(f"{self.name}: parameter {param.name} is required")
+                continue
+            bindings.append((param.name, param.to_term(raw)))
+        return inject_values(self.sparql, bindings)
+
+
+def inject_values(sparql: str, bindings: list[tuple[str, ox.NamedNode | ox.Literal]]) -> str:
+    """Insert ``VALUES (?a ?b) { (t1 t2) }`` right after the ``{`` that opens the outer WHERE group."""
+    if not bindings:
+        return sparql
+    brace = where_brace(sparql)
+    names = " ".join(f"?{name}" for name, _ in bindings)
+    terms = " ".join(str(term) for _, term in bindings)
+    block = f"\n  VALUES ({names}) {{ ({terms}) }}\n"
+    return sparql[: brace + 1] + block + sparql[brace + 1 :]
+
+
+def where_brace(sparql: str) -> int:
+    """Index of the ``{`` opening the outer WHERE group, skipping comments, strings and IRIs.
+
+    :raises NamedQueryError: when the query has no WHERE keyword followed by a group.
+    """
+    i, n, seen_where = 0, len(sparql), False
+    while i < n:
+        ch = sparql[i]
+        if ch == "#":
+            i = _skip_to(sparql, i, "\n")
+        elif ch in "\"'":
+            i = _skip_string(sparql, i)
+        elif ch == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", sparql[i:]):
+            i = sparql.index(">", i) + 1
+        elif ch == "{" and seen_where:
+            return i
+        elif ch.isalpha():
+            word = re.match(r"[A-Za-z_][A-Za-z0-9_]*", sparql[i:]).group(0)  # type: ignore[union-attr]
+            seen_where = seen_where or (word.upper() == "WHERE" and sparql[i - 1 : i] not in ("?", "$", ":"))
+            i += len(word)
+        else:
+            i += 1
+    raise NamedQueryError("a named query needs an explicit WHERE { ... } group")
+
+
+def _skip_to(text: str, start: int, end: str) -> int:
+    found = text.find(end, start)
+    return len(text) if found < 0 else found + 1
+
+
+def _skip_string(text: str, start: int) -> int:
+    quote = text[start]
+    long = text.startswith(quote * 3, start)
+    delim = quote * 3 if long else quote
+    i = start + len(delim)
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(delim, i):
+            return i + len(delim)
+        i += 1
+    return len(text)
+
+
+def parse_named_query(path: Path) -> NamedQuery:
+    """Read one ``.rq`` file and its header.
+
+    :raises NamedQueryError: naming the file and line of a malformed header.
+    """
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        match = _HEADER.match(line.strip())
+        if not match:
+            continue
+        key, value = match[1].lower(), match[2].strip()
+        if key == "param":
+            params.append(_parse_param(path, lineno, value))
+        else:
+            meta[key] = (meta.get(key, "") + " " + value).strip()
+    if "title" not in meta:
+        raise NamedQueryError(f"{path}: missing '#+ title:' header line")
+    query = NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path)
+    for param in params:
+        if not re.search(rf"[?$]{param.name}\b", _strip_comments(text)):
+            raise NamedQueryError(f"{path}: parameter {param.name} is not used as ?{param.name} in the query")
+    where_brace(text)
+    return query
+
+
+def _parse_param(path: Path, lineno: int, spec: str) -> Param:
+    match = _PARAM.match(spec)
+    if not match or match["type"] not in PARAM_TYPES:
+        raise NamedQueryError(
+            f"{path}:{lineno}: bad parameter line; expected 'name TYPE required|optional [default=V] -- text' "
+            f"with TYPE one of {', '.join(PARAM_TYPES)}"
+        )
+    param = Param(match["name"], match["type"], match["need"] == "required", match["default"], match["doc"] or "")
+    if param.default is not None:
+        try:
+            param.to_term(param.default)
+        except NamedQueryError as exc:
+            raise NamedQueryError(f"{path}:{lineno}: default value: {exc}") from exc
+    return param
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def load_named_queries(folder: Path) -> dict[str, NamedQuery]:
+    """Every ``*.rq`` file of ``folder`` by name, sorted.
+
+    :raises NamedQueryError: for the first malformed file.
+    """
+    return {q.name: q for q in (parse_named_query(p) for p in sorted(folder.glob("*.rq")))}
