@@ -1,0 +1,105 @@
+"""Builds publish atomically: a failed, refused or killed build leaves the previous store serving."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import FIXTURES, ROOT, make_project, run_cli
+from clustergraph.build import build
+from clustergraph.errors import DataSyntaxError, ValidationFailed
+from clustergraph.layout import Layout
+from clustergraph.store import StoreRoot
+
+ASK_AFIL_143 = """ASK { ?o <https://w3id.org/clustergraph/ontology#organisation> <https://w3id.org/clustergraph/id/afil> ;
+                        <https://w3id.org/clustergraph/ontology#memberCount> ?n FILTER (?n = 143) }"""
+
+
+def _answers(root: StoreRoot) -> bool:
+    return bool(root.open_current().query(ASK_AFIL_143))
+
+
+def test_build_loads_every_graph(tmp_path):
+    root = StoreRoot(tmp_path / "store")
+    report = build(Layout(make_project(tmp_path)), root)
+    store = root.open_current()
+    assert report.quads == store.quad_count() > 1000
+    assert "https://w3id.org/clustergraph/graph/fixture" in store.named_graphs()
+    assert "https://w3id.org/clustergraph/graph/ontology" in store.named_graphs()
+    assert _answers(root)
+
+
+@pytest.mark.parametrize("defect", ["broken-syntax.ttl", "missing-role.ttl"])
+def test_refused_build_keeps_previous_store(tmp_path, defect):
+    root = StoreRoot(tmp_path / "store")
+    build(Layout(make_project(tmp_path / "good")), root)
+    before = root.current()
+    with pytest.raises((DataSyntaxError, ValidationFailed)):
+        build(Layout(make_project(tmp_path / "bad", FIXTURES / "invalid" / defect)), root)
+    assert root.current() == before
+    assert _answers(root)
+    assert sorted(p.name for p in (root.path / "builds").iterdir()) == [before.name]
+
+
+def test_refused_build_from_cli_exits_1_and_keeps_store(tmp_path):
+    store = tmp_path / "store"
+    assert run_cli("build", "--root", str(make_project(tmp_path / "good")), "--store", str(store)).returncode == 0
+    before = StoreRoot(store).current()
+    bad = make_project(tmp_path / "bad", FIXTURES / "invalid" / "dangling-iri.ttl")
+    result = run_cli("build", "--root", str(bad), "--store", str(store))
+    assert result.returncode == 1
+    assert "nothing was loaded" in result.stderr
+    assert StoreRoot(store).current() == before
+
+
+def test_crash_while_loading_removes_the_half_written_build(tmp_path, monkeypatch):
+    root = StoreRoot(tmp_path / "store")
+    build(Layout(make_project(tmp_path / "good")), root)
+    before = root.current()
+
+    def explode(build_dir: Path, quads: list) -> int:
+        (build_dir / "partial").write_text("half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("clustergraph.build.write_store", explode)
+    with pytest.raises(OSError):
+        build(Layout(make_project(tmp_path / "again")), root)
+    assert root.current() == before
+    assert [p.name for p in (root.path / "builds").iterdir()] == [before.name]
+    assert _answers(root)
+
+
+def test_sigkill_during_builds_never_breaks_the_served_store(tmp_path):
+    store = tmp_path / "store"
+    root = StoreRoot(store)
+    build(Layout(ROOT), root)
+    rng = random.Random(7)
+    exe = str(Path(sys.executable).with_name("clustergraph"))
+    for _ in range(6):
+        proc = subprocess.Popen([exe, "build", "--store", str(store)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        current = root.current()
+        assert current is not None and (current / ".complete").exists()
+        assert _answers(root), "the served store must stay the previous good one"
+    assert run_cli("build", "--store", str(store)).returncode == 0
+    assert _answers(root)
+    leftovers = [p for p in (store / "builds").iterdir() if not (p / ".complete").exists()]
+    assert leftovers == [], "the next successful build removes half-written builds"
+
+
+def test_store_is_opened_read_only(tmp_path):
+    root = StoreRoot(tmp_path / "store")
+    build(Layout(make_project(tmp_path)), root)
+    with pytest.raises(OSError):
+        root.open_current()._store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert isinstance(root.open_current().query("SELECT * WHERE { ?s ?p ?o } LIMIT 1"), ox.QuerySolutions)

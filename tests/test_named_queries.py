@@ -1,0 +1,96 @@
+"""Named queries: headers parse, parameters are typed and bound as RDF terms, never pasted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from clustergraph.errors import NamedQueryError
+from clustergraph.queries import load_named_queries, parse_named_query, where_brace
+
+QUERIES = load_named_queries(ROOT / "queries")
+HOSTILE = ['x" } ; DROP ALL ; #', "x> } ; DROP ALL ; #", "a\nb", "\\u0022 }", "{ ?s ?p ?o }", "' OR 1=1 --"]
+
+
+def test_at_least_fifteen_documented_queries():
+    assert len(QUERIES) >= 15
+    for query in QUERIES.values():
+        assert query.title and query.description, query.name
+        for param in query.params:
+            assert param.description, f"{query.name}: parameter {param.name} needs a description"
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_named_query_runs_on_the_real_store(project_store, name):
+    result = project_store.query(QUERIES[name].bind({}))
+    assert list(result) is not None
+
+
+def test_where_brace_skips_comments_strings_and_iris():
+    text = '# WHERE { in a comment\nSELECT ?where WHERE { ?s <urn:WHERE{> "WHERE {" . { ?a ?b ?c } }'
+    assert text[where_brace(text):].startswith('{ ?s <urn:WHERE{>')
+
+
+def test_construct_template_brace_is_not_taken_for_where():
+    text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    assert where_brace(text) == text.index("WHERE") + 6
+
+
+def test_iri_parameter_binds_as_values_block():
+    bound = QUERIES["initiatives-of-cluster"].bind({"cluster": "https://w3id.org/clustergraph/id/le2c"})
+    assert "VALUES (?cluster) { (<https://w3id.org/clustergraph/id/le2c>) }" in bound
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_string_values_match_nothing_and_break_nothing(project_store, value):
+    query = parse_named_query(_write(ROOT, "#+ title: t\n#+ param: label string required -- l\n"
+                                     "SELECT ?s WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"))
+    result = list(project_store.query(query.bind({"label": value})))
+    assert result == []
+    assert project_store.quad_count() > 1000
+
+
+@pytest.mark.parametrize("value", HOSTILE + ["not an iri", "javascript:alert(1)>"])
+def test_hostile_iri_values_are_rejected(value):
+    with pytest.raises(NamedQueryError, match="parameter cluster"):
+        QUERIES["initiatives-of-cluster"].bind({"cluster": value})
+
+
+@pytest.mark.parametrize(
+    ("kind", "good", "bad"),
+    [("integer", "42", "4 2"), ("year", "2024", "24"), ("langstring", "Lombardia@it", "Lombardia")],
+)
+def test_typed_parameters_are_checked(tmp_path, kind, good, bad):
+    query = parse_named_query(_write(tmp_path, f"#+ title: t\n#+ param: v {kind} required -- v\n"
+                                               "SELECT ?v WHERE { ?s ?p ?v }"))
+    assert "VALUES (?v)" in query.bind({"v": good})
+    with pytest.raises(NamedQueryError, match="parameter v"):
+        query.bind({"v": bad})
+
+
+def test_required_unknown_and_overlong_parameters(tmp_path):
+    query = QUERIES["sources-of-fact"]
+    with pytest.raises(NamedQueryError, match="unknown parameter"):
+        query.bind({"nope": "1"})
+    with pytest.raises(NamedQueryError, match="longer than"):
+        query.bind({"subject": "https://x/" + "a" * 5000})
+
+
+def test_malformed_headers_name_file_and_line(tmp_path):
+    with pytest.raises(NamedQueryError, match=r"bad\.rq:2: bad parameter line"):
+        parse_named_query(_write(tmp_path, "#+ title: t\n#+ param: x color required\nSELECT * WHERE {}", "bad.rq"))
+    with pytest.raises(NamedQueryError, match="not used as"):
+        parse_named_query(_write(tmp_path, "#+ title: t\n#+ param: x iri optional -- x\nSELECT * WHERE {}"))
+    with pytest.raises(NamedQueryError, match="missing '#\\+ title:'"):
+        parse_named_query(_write(tmp_path, "SELECT * WHERE {}"))
+
+
+def _write(folder: Path, text: str, name: str = "q.rq") -> Path:
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(dir=folder if folder != ROOT else None))
+    path = directory / name
+    path.write_text(text)
+    return path
