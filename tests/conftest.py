@@ -12,7 +12,6 @@ import pytest
 from clustergraph.build import build
 from clustergraph.layout import Layout
 from clustergraph.queries import load_named_queries
-from clustergraph.results import rows
 from clustergraph.store import EmbeddedStore, StoreRoot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +32,9 @@ def named(project_store: EmbeddedStore):
     queries = load_named_queries(ROOT / "queries")
 
     def run(name: str, **params: str) -> list[dict[str, str]]:
-        names, body = rows(project_store.query(queries[name].bind(params)))
-        return [dict(zip(names, row)) for row in body]
+        solutions = project_store.query(queries[name].bind(params))
+        names = [v.value for v in solutions.variables]
+        return [{n: (s[n].value if s[n] is not None else "") for n in names} for s in solutions]
 
     return run
 
