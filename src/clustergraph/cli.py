@@ -18,6 +18,7 @@ from clustergraph import __version__
 from clustergraph.build import build as run_build
 from clustergraph.build import check
 from clustergraph.errors import ClusterGraphError, DataError, NamedQueryError, QueryError
+from clustergraph.iris import compact
 from clustergraph.layout import Layout
 from clustergraph.queries import load_named_queries
 from clustergraph.results import GRAPH_FORMATS, OUTPUT_FORMATS, render
@@ -146,11 +147,11 @@ def stats(
     out.print(f"quads: {result.quads}   distinct triples: {result.distinct_triples}   graphs: {result.graphs}")
     classes = Table("class", "instances", title="Instances per class")
     for cls, n in result.per_class:
-        classes.add_row(cls.replace("https://w3id.org/clustergraph/ontology#", "cg:"), str(n))
+        classes.add_row(compact(cls), str(n))
     out.print(classes)
     sources = Table("graph", "source document", "file id", "triples", title="Facts per source")
     for graph, doc, ident, n in result.per_source:
-        sources.add_row(graph, doc, ident, str(n))
+        sources.add_row(compact(graph), compact(doc), ident, str(n))
     out.print(sources)
 
 
