@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clustergraph.dataset import load_project
+from clustergraph.dataset import ParsedDataset, load_project
 from clustergraph.errors import Violation
 from clustergraph.layout import Layout
 from clustergraph.store import StoreRoot, write_store
@@ -29,16 +29,26 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def _parse_and_validate(layout: Layout, progress: Progress, seconds: dict[str, float]) -> tuple[ParsedDataset, ValidationReport]:
+    mark = time.perf_counter()
+    progress("parsing ontology, shapes and data")
+    dataset = load_project(layout)
+    shapes = load_shapes(layout.shapes_files())
+    seconds["parse"] = time.perf_counter() - mark
+    progress(f"validating {len(dataset.quads)} quads from {len(dataset.files)} files against the shapes")
+    mark = time.perf_counter()
+    report = validate(dataset, shapes)
+    seconds["validate"] = time.perf_counter() - mark
+    return dataset, report
+
+
 def check(layout: Layout, *, progress: Progress = lambda _: None) -> tuple[ValidationReport, int]:
     """Parse and validate without loading; returns the report and the number of files read.
 
     :raises DataSyntaxError: for a file that does not parse.
     """
-    progress("parsing ontology, shapes and data")
-    dataset = load_project(layout)
-    shapes = load_shapes(layout.shapes_files())
-    progress(f"validating {len(dataset.quads)} quads from {len(dataset.files)} files against the shapes")
-    return validate(dataset, shapes), len(dataset.files)
+    dataset, report = _parse_and_validate(layout, progress, {})
+    return report, len(dataset.files)
 
 
 def build(layout: Layout, root: StoreRoot, *, progress: Progress = lambda _: None) -> BuildReport:
@@ -52,15 +62,7 @@ def build(layout: Layout, root: StoreRoot, *, progress: Progress = lambda _: Non
     """
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    progress("parsing ontology, shapes and data")
-    dataset = load_project(layout)
-    shapes = load_shapes(layout.shapes_files())
-    seconds["parse"] = time.perf_counter() - start
-
-    progress(f"validating {len(dataset.quads)} quads from {len(dataset.files)} files against the shapes")
-    mark = time.perf_counter()
-    report = validate(dataset, shapes)
-    seconds["validate"] = time.perf_counter() - mark
+    dataset, report = _parse_and_validate(layout, progress, seconds)
     report.raise_for_violations()
 
     progress("loading into a fresh Oxigraph store")
