@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +15,40 @@ from clustergraph.build import build
 from clustergraph.layout import Layout
 from clustergraph.queries import load_named_queries
 from clustergraph.store import EmbeddedStore, StoreRoot
+from live import WRITE_TOKEN, LiveServer, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def project_store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
-    """The real ontology and curated data, built into a private store."""
+def project_store_root(tmp_path_factory: pytest.TempPathFactory) -> StoreRoot:
+    """The real ontology and curated data, built once into a private store root."""
     root = StoreRoot(tmp_path_factory.mktemp("store"))
     build(Layout(ROOT), root)
-    return root.open_current()
+    return root
+
+
+@pytest.fixture(scope="session")
+def project_store(project_store_root: StoreRoot) -> EmbeddedStore:
+    """The built store, opened read-only."""
+    return project_store_root.open_current()
+
+
+@pytest.fixture(scope="session")
+def live_server(project_store_root: StoreRoot) -> Iterator[LiveServer]:
+    """A real ``clustergraph serve`` (uvicorn) on 127.0.0.1 and a free port, over the built store."""
+    with start_server(project_store_root.path, time_limit="5") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def writable_server(tmp_path_factory: pytest.TempPathFactory, project_store_root: StoreRoot) -> Iterator[LiveServer]:
+    """A server with a write token, over its own copy of the built store (writes never touch the shared one)."""
+    copy = tmp_path_factory.mktemp("writable") / "store"
+    shutil.copytree(project_store_root.path, copy, symlinks=True)
+    with start_server(copy, write_token=WRITE_TOKEN) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

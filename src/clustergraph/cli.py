@@ -22,6 +22,7 @@ from clustergraph.iris import compact
 from clustergraph.layout import Layout
 from clustergraph.queries import load_named_queries
 from clustergraph.results import GRAPH_FORMATS, OUTPUT_FORMATS, render
+from clustergraph.settings import SETTINGS, load_settings
 from clustergraph.stats import collect
 from clustergraph.store import StoreRoot
 
@@ -39,6 +40,11 @@ StoreOption = Annotated[
     Optional[Path], typer.Option("--store", help="Store folder (builds + 'current' link). Default: ROOT/.store")
 ]
 EXPORT_FORMATS = {"turtle": "turtle", "nquads": "nquads", "trig": "trig", "jsonld": "jsonld", "ntriples": "ntriples"}
+
+
+def _setting_help(name: str) -> str:
+    setting = next(s for s in SETTINGS if s.name == name)
+    return f"{setting.help} [env {setting.env_var}; default {setting.default}]"
 
 
 def _store_root(root: Path, store: Path | None) -> StoreRoot:
@@ -172,6 +178,37 @@ def export(
         raise typer.BadParameter(f"--format must be one of {', '.join(formats)}")
     _store_root(root, store).open_current().dump(output, formats[fmt])
     out.print(f"wrote {output}")
+
+
+@app.command()
+def serve(
+    root: RootOption = Path("."),
+    store: StoreOption = None,
+    host: Annotated[Optional[str], typer.Option(help=_setting_help("host"))] = None,
+    port: Annotated[Optional[int], typer.Option(help=_setting_help("port"))] = None,
+    base_iri: Annotated[Optional[str], typer.Option(help=_setting_help("base_iri"))] = None,
+    time_limit: Annotated[Optional[float], typer.Option(help=_setting_help("time_limit"))] = None,
+    row_cap: Annotated[Optional[int], typer.Option(help=_setting_help("row_cap"))] = None,
+    body_cap: Annotated[Optional[int], typer.Option(help=_setting_help("body_cap"))] = None,
+    workers: Annotated[Optional[int], typer.Option(help=_setting_help("workers"))] = None,
+    cors: Annotated[Optional[bool], typer.Option("--cors/--no-cors", help=_setting_help("cors"))] = None,
+) -> None:
+    """Serve the SPARQL endpoint, named-query API, linked data and web pages (FastAPI under uvicorn).
+
+    The write token is read from CLUSTERGRAPH_WRITE_TOKEN only, so it never shows in a process list.
+    """
+    import uvicorn
+
+    from clustergraph.web.app import create_app
+
+    overrides = {"host": host, "port": port, "base_iri": base_iri, "time_limit": time_limit, "row_cap": row_cap,
+                 "body_cap": body_cap, "workers": workers, "cors": cors}
+    settings = load_settings(overrides)
+    store_root = _store_root(root, store)
+    store_root.open_current()  # fail early, with the CLI's message, when nothing has been built
+    application = create_app(settings, store_root, layout=Layout(root))
+    err.print(f"serving {store_root.current()} at http://{settings.host}:{settings.port}/")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 
 @app.command()

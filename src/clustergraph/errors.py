@@ -86,3 +86,51 @@ class QueryError(ClusterGraphError):
 
 class NamedQueryError(ClusterGraphError):
     """A named query file or its parameters are invalid."""
+
+
+class SettingsError(ClusterGraphError):
+    """A setting has an unknown name or a value of the wrong type."""
+
+
+class QuerySyntaxError(QueryError):
+    """A SPARQL text does not parse; the message names the line and column."""
+
+
+class QueryRefused(QueryError):
+    """A query is well-formed but asks for something this server never does (SERVICE, LOAD, unknown graphs)."""
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its time limit and was stopped."""
+
+
+class ServerBusy(ClusterGraphError):
+    """Every query worker stayed busy for longer than the request could wait."""
+
+
+class NotFound(ClusterGraphError):
+    """The requested resource, graph or named query does not exist."""
+
+
+class NotAcceptable(ClusterGraphError):
+    """No representation the server offers matches the client's Accept header."""
+
+
+class UnsupportedMediaType(ClusterGraphError):
+    """A request body comes with a Content-Type the endpoint does not read."""
+
+
+class BadRequest(ClusterGraphError):
+    """A request is malformed (missing or repeated parameters, bad values)."""
+
+
+class Unauthorized(ClusterGraphError):
+    """A write needs the bearer token and none was sent."""
+
+
+class Forbidden(ClusterGraphError):
+    """A write came with a wrong token."""
+
+
+class PayloadTooLarge(ClusterGraphError):
+    """A request body is larger than the configured cap."""

@@ -1,10 +1,11 @@
 """The persistent IRI bases of the project and the well-known IRIs built from them."""
 
-ONTOLOGY = "https://w3id.org/clustergraph/ontology#"
-ONTOLOGY_DOCUMENT = "https://w3id.org/clustergraph/ontology"
-DATA = "https://w3id.org/clustergraph/id/"
-GRAPH = "https://w3id.org/clustergraph/graph/"
-SHAPES = "https://w3id.org/clustergraph/shapes#"
+BASE = "https://w3id.org/clustergraph/"
+ONTOLOGY = BASE + "ontology#"
+ONTOLOGY_DOCUMENT = BASE + "ontology"
+DATA = BASE + "id/"
+GRAPH = BASE + "graph/"
+SHAPES = BASE + "shapes#"
 
 ONTOLOGY_GRAPH = GRAPH + "ontology"
 REFERENCE_FOLDER = "reference"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from clustergraph.errors import QueryError, StoreError
+from clustergraph.errors import QueryError, QuerySyntaxError, StoreError
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -45,12 +45,14 @@ class EmbeddedStore:
         *,
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        union: bool = True,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Run a SPARQL query; the default graph is the union of all graphs unless one is given.
+        """Run a SPARQL query; the default graph is the union of all graphs unless one is given or
+        ``union`` is False (a query with its own FROM clauses must pass False, or Oxigraph ignores them).
 
         :raises QueryError: for a syntax error or an evaluation failure.
         """
-        kwargs: dict[str, object] = {"use_default_graph_as_union": default_graph is None}
+        kwargs: dict[str, object] = {"use_default_graph_as_union": union and default_graph is None}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
         if named_graphs is not None:
@@ -58,7 +60,7 @@ class EmbeddedStore:
         try:
             return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc.msg}") from exc
+            raise QuerySyntaxError(f"SPARQL syntax {exc.msg}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
 
@@ -139,6 +141,28 @@ class StoreRoot:
         for path in others:
             if path not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+class LiveStore:
+    """A read-only view of a store root's current build that reopens itself after each publish."""
+
+    def __init__(self, root: StoreRoot) -> None:
+        self.root = root
+        self._path: Path | None = None
+        self._store: EmbeddedStore | None = None
+
+    def get(self) -> EmbeddedStore:
+        """The store ``current`` points at now.
+
+        :raises StoreError: before the first successful build.
+        """
+        current = self.root.current()
+        if current is None:
+            raise StoreError("no store has been built yet (run `clustergraph build`)")
+        if current != self._path or self._store is None:
+            self._store = EmbeddedStore.open_read_only(current)
+            self._path = current
+        return self._store
 
 
 def write_store(build_dir: Path, quads: list[ox.Quad]) -> int:

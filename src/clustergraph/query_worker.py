@@ -1,0 +1,129 @@
+"""The child side of the query pool: a process that runs one query at a time over the store, read-only.
+
+It receives a :class:`QueryJob` on its pipe and answers with messages: ``("meta", kind, truncated)``, then
+``("chunk", bytes)`` pieces of the serialised answer, then ``("end",)``; or ``("error", kind, message)``
+at any point. The parent kills the process when the time limit passes, which is the only way to stop a
+blocking Oxigraph operator (GROUP BY, ORDER BY) and give its CPU back.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from clustergraph.errors import ClusterGraphError
+from clustergraph.media_types import GRAPHS, RESULTS
+from clustergraph.result_writers import write_rows
+from clustergraph.store import LiveStore, StoreRoot
+
+CHUNK_BYTES = 64 * 1024
+_BOOLEAN_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One query to run: its text, dataset, the media types chosen per answer kind, and the row cap."""
+
+    sparql: str
+    results_media_type: str = "application/sparql-results+json"
+    graph_media_type: str = "text/turtle"
+    default_graph: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    union_default_graph: bool = True
+    row_cap: int = 0
+    prefixes: tuple[tuple[str, str], ...] = ()
+
+
+class _ChunkSender:
+    """A binary file-like object that sends what is written to it in chunks over the pipe."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK_BYTES:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.conn.send(("chunk", bytes(self.buffer)))
+            self.buffer.clear()
+
+
+def main(conn: Connection, store_root: str) -> None:
+    """Serve jobs from ``conn`` until the parent closes it."""
+    live = LiveStore(StoreRoot(Path(store_root)))
+    while True:
+        try:
+            job: QueryJob = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            _answer(conn, live, job)
+        except ClusterGraphError as exc:
+            conn.send(("error", type(exc).__name__, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a worker must answer every job, whatever went wrong
+            conn.send(("error", "QueryError", f"query failed: {type(exc).__name__}: {exc}"))
+
+
+def _answer(conn: Connection, live: LiveStore, job: QueryJob) -> None:
+    result = run(live, job)
+    sender = _ChunkSender(conn)
+    if isinstance(result, ox.QueryBoolean):
+        conn.send(("meta", "boolean", False))
+        sender.write(result.serialize(format=_BOOLEAN_FORMATS[RESULTS[job.results_media_type]]))
+    elif isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows, truncated = _capped(([s[i] for i in range(len(variables))] for s in result), job.row_cap)
+        conn.send(("meta", "solutions", truncated))
+        for piece in write_rows(RESULTS[job.results_media_type], variables, rows):
+            sender.write(piece.encode("utf-8"))
+    else:
+        triples, truncated = _capped(result, job.row_cap)
+        conn.send(("meta", "graph", truncated))
+        ox.serialize(triples, output=sender, format=GRAPHS[job.graph_media_type], prefixes=dict(job.prefixes))
+    sender.flush()
+    conn.send(("end",))
+
+
+def run(live: LiveStore, job: QueryJob) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Evaluate ``job`` on the current store.
+
+    :raises QueryError: for syntax and evaluation errors.
+    :raises StoreError: before the first build.
+    """
+    store = live.get()
+    return store.query(
+        job.sparql,
+        default_graph=list(job.default_graph) if job.default_graph is not None else None,
+        named_graphs=list(job.named_graphs) if job.named_graphs is not None else None,
+        union=job.union_default_graph,
+    )
+
+
+def _capped(items: Iterable, cap: int) -> tuple[Iterable, bool]:
+    """At most ``cap`` items (all when ``cap`` is 0) and whether more were left."""
+    if cap <= 0:
+        return items, False
+    head = list(itertools.islice(items, cap + 1))
+    return head[:cap], len(head) > cap
+
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(Connection(int(sys.argv[1])), sys.argv[2])

@@ -1,0 +1,141 @@
+"""The server's settings: one declarative table feeds CLI flags, environment variables and the settings page.
+
+Precedence, lowest first: the table's default, the environment variable ``CLUSTERGRAPH_<NAME>``, an explicit
+override (a CLI flag). Every value is checked and converted by its setting's type.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from clustergraph.errors import SettingsError
+from clustergraph.iris import BASE
+
+ENV_PREFIX = "CLUSTERGRAPH_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    secret: bool = False
+
+    @property
+    def env_var(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def convert(self, raw: Any, origin: str) -> Any:
+        """Turn ``raw`` (text from the environment or a flag, or a typed value) into this setting's type.
+
+        :raises SettingsError: naming the setting and where the bad value came from.
+        """
+        if isinstance(raw, self.type) and (self.type is bool or not isinstance(raw, bool)):
+            return raw
+        text = str(raw).strip()
+        try:
+            if self.type is bool:
+                if text.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if text.lower() in ("0", "false", "no", "off", ""):
+                    return False
+                raise ValueError("expected true or false")
+            if self.type is int:
+                value = int(text)
+            elif self.type is float:
+                value = float(text)
+            else:
+                return text
+        except ValueError as exc:
+            raise SettingsError(f"{origin}: {self.name} = {text!r}: {exc}") from exc
+        if value < 0:
+            raise SettingsError(f"{origin}: {self.name} = {text!r}: must not be negative")
+        return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", str, "127.0.0.1", "Interface to listen on."),
+    Setting("port", int, 8000, "TCP port to listen on."),
+    Setting("base_iri", str, BASE, "Base of the persistent IRIs; IRIs under it dereference at the same path here."),
+    Setting("time_limit", float, 10.0, "Seconds a query may run before it is stopped; a request may only lower it."),
+    Setting("row_cap", int, 10000, "Most rows (or triples) one query answer holds; larger answers are truncated "
+            "and flagged. 0 means no cap."),
+    Setting("body_cap", int, 1_000_000, "Largest request body accepted, in bytes."),
+    Setting("workers", int, 2, "Query worker processes; each query runs in one and is killed at the time limit."),
+    Setting("cors", bool, True, "Send Access-Control-Allow-Origin: * on data responses (never with credentials)."),
+    Setting("write_token", str, "", "Bearer token enabling /update and writes to /store; empty means read-only.",
+            secret=True),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings of one server."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_iri: str = BASE
+    time_limit: float = 10.0
+    row_cap: int = 10000
+    body_cap: int = 1_000_000
+    workers: int = 2
+    cors: bool = True
+    write_token: str = ""
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.write_token)
+
+    def public_items(self) -> list[tuple[Setting, Any]]:
+        """Each setting with its value, secrets masked, for the settings page."""
+        items = []
+        for setting in SETTINGS:
+            value = getattr(self, setting.name)
+            if setting.secret:
+                value = "(set)" if value else "(not set)"
+            items.append((setting, value))
+        return items
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Defaults, then ``CLUSTERGRAPH_*`` environment variables, then non-None ``overrides``.
+
+    :raises SettingsError: for an unknown setting or a value of the wrong type.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.default
+        if setting.env_var in environ:
+            value = setting.convert(environ[setting.env_var], f"environment variable {setting.env_var}")
+        values[setting.name] = value
+    for name, raw in (overrides or {}).items():
+        if name not in _BY_NAME:
+            raise SettingsError(f"unknown setting {name!r}; known: {', '.join(_BY_NAME)}")
+        if raw is not None:
+            values[name] = _BY_NAME[name].convert(raw, _BY_NAME[name].flag)
+    settings = Settings(**values)
+    if settings.workers < 1:
+        raise SettingsError("workers must be at least 1")
+    if settings.time_limit <= 0:
+        raise SettingsError("time_limit must be more than 0 seconds")
+    if not settings.base_iri.endswith("/"):
+        raise SettingsError(f"base_iri {settings.base_iri!r} must end with '/'")
+    return settings
+
+
+assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS], "Settings and SETTINGS disagree"
+assert all(getattr(Settings(), s.name) == s.default for s in SETTINGS), "Settings defaults disagree with SETTINGS"

@@ -1,0 +1,63 @@
+"""A SPARQL tokenizer that is just precise enough to find keywords: it knows comments, strings, IRIs,
+variables and prefixed names, so a keyword is only reported where the grammar could read it as one.
+
+Codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) are decoded first, as SPARQL 1.1 section 19.2 says a parser
+must, so an escaped keyword is still found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*(?:\"\"\"|$)
+             | '''(?:[^'\\]|\\.|'(?!''))*(?:'''|$)
+             | "(?:[^"\\\n]|\\.)*"?
+             | '(?:[^'\\\n]|\\.)*'?)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w\-.:%]|\\.)*)
+  | (?P<word>[^\W\d]\w*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+
+
+def decode_escapes(text: str) -> str:
+    r"""Replace SPARQL codepoint escapes by the characters they stand for.
+
+    >>> decode_escapes(r"\u0053ERVICE")
+    'SERVICE'
+    """
+    return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)), text)
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Significant tokens of ``text`` (whitespace and comments dropped), after decoding escapes."""
+    for match in _TOKEN.finditer(decode_escapes(text)):
+        kind = match.lastgroup or "other"
+        if kind not in ("space", "comment"):
+            yield Token(kind, match.group(), match.start())
+
+
+def keywords(text: str) -> list[str]:
+    """Bare words of ``text`` in upper case, in order: the keywords and the ``a`` of triple patterns.
+
+    >>> keywords('PREFIX s: <urn:x#> SELECT ?service WHERE { s:SERVICE "SERVICE" ?x } # SERVICE')
+    ['PREFIX', 'SELECT', 'WHERE']
+    """
+    return [t.text.upper() for t in tokens(text) if t.kind == "word"]

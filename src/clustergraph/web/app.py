@@ -1,0 +1,79 @@
+"""The app factory: one FastAPI application per call, over one store root. No module-level app or store."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.cors import CORSMiddleware
+
+from clustergraph import __version__
+from clustergraph.layout import Layout
+from clustergraph.queries import load_named_queries
+from clustergraph.query_pool import QueryPool
+from clustergraph.settings import Settings
+from clustergraph.store import LiveStore, StoreRoot
+from clustergraph.web import errors as web_errors
+from clustergraph.web import linked_data, named_api, pages, sparql_endpoint, store_protocol, void
+from clustergraph.web.body_cap import BodyCap
+from clustergraph.web.services import STATIC, Services, make_templates
+
+DESCRIPTION = """A linked-data knowledge graph of technology clusters, their member organisations, the EU
+initiatives they take part in and the policy instruments that frame them.
+
+* `/sparql`: SPARQL 1.1 Protocol endpoint (query by GET or POST; service description on a bare GET).
+* `/api/queries`: every named query of the project as an operation with typed parameters.
+* Every data IRI and ontology term dereferences on this server (HTML or RDF by `Accept`).
+"""
+
+
+def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastAPI:
+    """Build the application serving ``store`` (the store root whose ``current`` build is read).
+
+    :raises NamedQueryError: when a file of ``layout.queries_dir`` is malformed.
+    """
+    named = load_named_queries(layout.queries_dir) if layout.queries_dir.is_dir() else {}
+    pool = QueryPool(store.path, size=settings.workers)
+    state = Services(settings, store, layout, LiveStore(store), pool, named, make_templates())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await pool.start()
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="clustergraph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "sparql", "description": "SPARQL 1.1 Protocol, Update and Graph Store Protocol."},
+            {"name": "named queries", "description": "The project's named queries with typed parameters."},
+            {"name": "linked data", "description": "Dereferenceable IRIs, VoID and dumps."},
+            {"name": "pages", "description": "HTML pages for people."},
+        ],
+    )
+    app.state.services = state
+    web_errors.install(app)
+    for module in (sparql_endpoint, store_protocol, named_api, void, pages, linked_data):
+        app.include_router(module.make_router(state))
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.add_middleware(web_errors.CatchAll)
+    app.add_middleware(BodyCap, max_bytes=settings.body_cap)
+    if settings.cors:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_credentials=False,
+            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["Accept", "Content-Type", "Authorization"],
+            expose_headers=["Content-Type", "Vary", "X-Clustergraph-Truncated", "X-Clustergraph-Row-Cap",
+                            "Retry-After"],
+            max_age=600,
+        )
+    return app

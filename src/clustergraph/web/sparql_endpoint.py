@@ -1,0 +1,232 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (query by GET, POST form and POST ``application/sparql-query``),
+with content negotiation, a service description on a bare GET, a time limit per query and a row cap."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from starlette.background import BackgroundTask
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from clustergraph.conneg import negotiate, parse_accept, quality
+from clustergraph.errors import BadRequest, UnsupportedMediaType
+from clustergraph.iris import PREFIXES
+from clustergraph.media_types import GRAPHS, HTML, RESULTS, from_format_parameter, with_charset
+from clustergraph.query_guard import inspect_query
+from clustergraph.query_pool import Answer
+from clustergraph.query_worker import QueryJob
+from clustergraph.web.service_description import service_description
+from clustergraph.web.services import Services, services
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+TRUNCATED_HEADER = "X-Clustergraph-Truncated"
+ROW_CAP_HEADER = "X-Clustergraph-Row-Cap"
+_QUERY_DOC = {
+    "parameters": [
+        {"name": "query", "in": "query", "schema": {"type": "string"},
+         "description": "The SPARQL query. Without it, the service description is returned."},
+        {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+         "description": "Graphs merged into the default graph (default: the union of all graphs)."},
+        {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+         "description": "Graphs visible to GRAPH patterns."},
+        {"name": "timeout", "in": "query", "schema": {"type": "number"},
+         "description": "Seconds this query may run; can only lower the server's limit."},
+        {"name": "format", "in": "query", "schema": {"type": "string"},
+         "description": "Overrides Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf, trig, nq or a media type."},
+    ]
+}
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """The parts of a SPARQL Protocol request, however they arrived."""
+
+    query: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    timeout: str | None
+    format: str | None
+
+
+def make_router(services: Services) -> APIRouter:
+    router = APIRouter(tags=["sparql"])
+    router.add_api_route("/sparql", sparql_get, methods=["GET"], summary="SPARQL query (GET)",
+                         openapi_extra=_QUERY_DOC, response_class=Response)
+    router.add_api_route("/sparql", sparql_get, methods=["HEAD"], include_in_schema=False)
+    router.add_api_route("/sparql", sparql_post, methods=["POST"], summary="SPARQL query (POST)",
+                         response_class=Response,
+                         openapi_extra={"requestBody": {"content": {
+                             SPARQL_QUERY: {"schema": {"type": "string"}},
+                             FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}}}}}})
+    return router
+
+
+async def sparql_get(request: Request, svc: Services = Depends(services)) -> Response:
+    pairs = list(request.query_params.multi_items())
+    if not any(key == "query" for key, _ in pairs):
+        _refuse_update(pairs)
+        return _describe_service(request, svc)
+    return await run_protocol_query(request, svc, _collect(pairs))
+
+
+async def sparql_post(request: Request, svc: Services = Depends(services)) -> Response:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    url_pairs = list(request.query_params.multi_items())
+    if content_type == FORM:
+        pairs = url_pairs + parse_qsl(_utf8(await request.body()), keep_blank_values=True)
+        return await run_protocol_query(request, svc, _collect(pairs))
+    if content_type == SPARQL_QUERY:
+        pairs = [*url_pairs, ("query", _utf8(await request.body()))]
+        return await run_protocol_query(request, svc, _collect(pairs))
+    raise UnsupportedMediaType(
+        f"Content-Type {content_type or '(none)'} is not accepted here; send {SPARQL_QUERY} or {FORM}"
+    )
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the request body is not UTF-8 (byte {exc.start})") from exc
+
+
+def _refuse_update(pairs: list[tuple[str, str]]) -> None:
+    if any(key == "update" for key, _ in pairs):
+        raise BadRequest("SPARQL Update is not accepted at /sparql; POST it to /update (when writes are enabled)")
+
+
+def _collect(pairs: list[tuple[str, str]]) -> ProtocolRequest:
+    """Check the parameter counts the protocol requires.
+
+    :raises BadRequest: for no query, two queries, an update, or a repeated timeout/format.
+    """
+    _refuse_update(pairs)
+    queries = [value for key, value in pairs if key == "query"]
+    if not queries or not queries[0].strip():
+        raise BadRequest("no query: give exactly one 'query' parameter")
+    if len(queries) > 1:
+        raise BadRequest(f"{len(queries)} queries in one request: give exactly one 'query' parameter")
+    single = {}
+    for name in ("timeout", "format"):
+        values = [value for key, value in pairs if key == name]
+        if len(values) > 1:
+            raise BadRequest(f"parameter {name!r} given {len(values)} times")
+        single[name] = values[0] if values else None
+    return ProtocolRequest(
+        query=queries[0],
+        default_graphs=[value for key, value in pairs if key == "default-graph-uri"],
+        named_graphs=[value for key, value in pairs if key == "named-graph-uri"],
+        timeout=single["timeout"],
+        format=single["format"],
+    )
+
+
+def time_limit(svc: Services, requested: str | None) -> float:
+    """The server's limit, or a lower one the request asked for.
+
+    :raises BadRequest: for a value that is not a positive number.
+    """
+    if requested is None or requested == "":
+        return svc.settings.time_limit
+    try:
+        value = float(requested)
+    except ValueError as exc:
+        raise BadRequest(f"timeout {requested!r} is not a number of seconds") from exc
+    if not value > 0:
+        raise BadRequest("timeout must be more than 0 seconds")
+    return min(value, svc.settings.time_limit)
+
+
+def choose_media_types(header: str | None, *, graph_form: bool) -> tuple[str, str]:
+    """(results media type, graph media type): strict for the query's form, a default for the other.
+
+    :raises NotAcceptable: when the client accepts no serialisation of the query's form.
+    """
+    if graph_form:
+        return _soft(header, list(RESULTS)) or next(iter(RESULTS)), negotiate(header, list(GRAPHS))
+    return negotiate(header, list(RESULTS)), _soft(header, list(GRAPHS)) or next(iter(GRAPHS))
+
+
+def _soft(header: str | None, offered: list[str]) -> str | None:
+    ranges = parse_accept(header)
+    q, _, media_type = max((quality(ranges, m), -i, m) for i, m in enumerate(offered))
+    return media_type if q > 0 else None
+
+
+async def run_protocol_query(request: Request, svc: Services, req: ProtocolRequest) -> Response:
+    """Check, run and stream one query."""
+    info = inspect_query(req.query or "")
+    header = from_format_parameter(req.format) if req.format else request.headers.get("accept")
+    results_type, graph_type = choose_media_types(header, graph_form=info.returns_graph)
+    for iri in (*req.default_graphs, *req.named_graphs):
+        _check_iri(iri)
+    job = QueryJob(
+        sparql=req.query or "",
+        results_media_type=results_type,
+        graph_media_type=graph_type,
+        default_graph=tuple(req.default_graphs) or None,
+        named_graphs=tuple(req.named_graphs) or None,
+        union_default_graph=not info.has_dataset_clause,
+        row_cap=svc.settings.row_cap,
+        prefixes=tuple(PREFIXES.items()),
+    )
+    answer = await svc.pool.run(job, time_limit=time_limit(svc, req.timeout))
+    media_type = graph_type if answer.kind == "graph" else results_type
+    return await stream_answer(answer, media_type, svc.settings.row_cap, head_only=request.method == "HEAD")
+
+
+def _check_iri(iri: str) -> None:
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise BadRequest(f"graph IRI {iri[:100]!r} is not a valid IRI") from exc
+
+
+async def stream_answer(answer: Answer, media_type: str, row_cap: int, *, head_only: bool = False) -> Response:
+    """A streaming response over the worker's chunks; errors before the first chunk become statuses."""
+    chunks = answer.chunks()
+    try:
+        first = await anext(chunks, b"")
+    except BaseException:
+        answer.close()
+        raise
+    headers = {"Vary": "Accept"}
+    if answer.truncated:
+        headers[TRUNCATED_HEADER] = "true"
+        headers[ROW_CAP_HEADER] = str(row_cap)
+    if head_only:
+        await chunks.aclose()
+        return Response(b"", media_type=with_charset(media_type), headers=headers)
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield first
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
+
+    return StreamingResponse(body(), media_type=with_charset(media_type), headers=headers,
+                             background=BackgroundTask(answer.close))
+
+
+def _describe_service(request: Request, svc: Services) -> Response:
+    accept = request.headers.get("accept")
+    media_type = negotiate(accept, [*GRAPHS, HTML])
+    if media_type == HTML and quality(parse_accept(accept), HTML) > quality(parse_accept(accept), "text/turtle"):
+        return RedirectResponse("/query", status_code=303, headers={"Vary": "Accept"})
+    if media_type == HTML:
+        media_type = "text/turtle"
+    endpoint = str(request.url.replace(query="", fragment=""))
+    triples = service_description(svc, endpoint)
+    body = ox.serialize(triples, format=GRAPHS[media_type], prefixes=_SD_PREFIXES)
+    return Response(body, media_type=with_charset(media_type), headers={"Vary": "Accept"})
+
+
+_SD_PREFIXES = {"sd": "http://www.w3.org/ns/sparql-service-description#", "void": "http://rdfs.org/ns/void#",
+                "formats": "http://www.w3.org/ns/formats/", "dct": "http://purl.org/dc/terms/"}

@@ -1,0 +1,71 @@
+"""Start a real ``clustergraph serve`` process on 127.0.0.1 and a free port, and stop it afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+WRITE_TOKEN = "test-token-5f1c"
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    store: Path
+
+    def client(self, **kwargs) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def start_server(store: Path, *, write_token: str = "", **settings: str) -> Iterator[LiveServer]:
+    """Run the console script with ``settings`` as flags (e.g. time_limit="5") and wait until it answers."""
+    port = free_port()
+    exe = Path(sys.executable).with_name("clustergraph")
+    args = [str(exe), "serve", "--root", str(ROOT), "--store", str(store), "--host", "127.0.0.1",
+            "--port", str(port)]
+    for name, value in settings.items():
+        args += [f"--{name.replace('_', '-')}", str(value)]
+    env = {**os.environ, "CLUSTERGRAPH_WRITE_TOKEN": write_token}
+    log = open(store.parent / f"server-{port}.log", "wb")
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield LiveServer(url, process, store)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/api/version", timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not answer within {timeout} s")
