@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run build validate stats test clean
+.PHONY: run build validate stats serve test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,14 @@ validate: $(STAMP)
 stats: $(STAMP)
 	$(BIN)/clustergraph stats
 
-# The main job on the embedded store: build, then the graph's statistics and two named queries.
+serve: $(STAMP)
+	$(BIN)/clustergraph serve --host 127.0.0.1 --port 8000
+
+# The main job on the embedded store: build, show the graph's statistics, then serve the SPARQL endpoint,
+# linked data and web pages at http://127.0.0.1:8000 (Ctrl-C stops it).
 run: build
 	$(BIN)/clustergraph stats
-	$(BIN)/clustergraph query --name clusters-per-initiative
-	$(BIN)/clustergraph query --name member-counts-2022-vs-2024
+	$(BIN)/clustergraph serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

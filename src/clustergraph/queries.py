@@ -5,6 +5,7 @@ Header lines, before the query text::
     #+ title: Clusters taking part in an initiative
     #+ description: One line or more on the analyst question it answers.
     #+ param: initiative iri optional default=https://w3id.org/clustergraph/id/i3 -- the initiative
+    #+ param: label langstring required default="Regione Lombardia@it" -- quote defaults with spaces
     #+ param: year year required -- the report edition
 
 Parameter types: ``iri``, ``string``, ``langstring`` (``text@en``), ``integer``, ``year``. Values are
@@ -27,7 +28,7 @@ PARAM_TYPES = ("iri", "string", "langstring", "integer", "year")
 _HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)\s+(?P<need>required|optional)"
-    r"(?:\s+default=(?P<default>\S+))?\s*(?:--\s*(?P<doc>.*))?$"
+    r"(?:\s+default=(?:\"(?P<quoted>[^\"]*)\"|(?P<default>\S+)))?\s*(?:--\s*(?P<doc>.*))?$"
 )
 _LANGSTRING = re.compile(r"^(?P<text>.*)@(?P<lang>[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*)$", re.DOTALL)
 _IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
@@ -212,7 +213,8 @@ def _parse_param(path: Path, lineno: int, spec: str) -> Param:
             f"{path}:{lineno}: bad parameter line; expected 'name TYPE required|optional [default=V] -- text' "
             f"with TYPE one of {', '.join(PARAM_TYPES)}"
         )
-    param = Param(match["name"], match["type"], match["need"] == "required", match["default"], match["doc"] or "")
+    default = match["quoted"] if match["quoted"] is not None else match["default"]
+    param = Param(match["name"], match["type"], match["need"] == "required", default, match["doc"] or "")
     if param.default is not None:
         try:
             param.to_term(param.default)

@@ -64,6 +64,19 @@ class EmbeddedStore:
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
 
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad of the store."""
+        return self._store.quads_for_pattern(None, None, None, None)
+
+    def has_graph(self, graph: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_triples(self, graph: str | None) -> Iterator[ox.Triple]:
+        """The triples of ``graph``; for None, the distinct triples of the union of all graphs."""
+        if graph is None:
+            return iter(self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"))
+        return (q.triple for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
     def quad_count(self) -> int:
         return len(self._store)
 

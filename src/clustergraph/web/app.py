@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 from starlette.middleware.cors import CORSMiddleware
 
 from clustergraph import __version__
@@ -15,6 +16,7 @@ from clustergraph.queries import load_named_queries
 from clustergraph.query_pool import QueryPool
 from clustergraph.settings import Settings
 from clustergraph.store import LiveStore, StoreRoot
+from clustergraph.web import api_docs
 from clustergraph.web import errors as web_errors
 from clustergraph.web import linked_data, named_api, pages, sparql_endpoint, store_protocol, void
 from clustergraph.web.body_cap import BodyCap
@@ -51,6 +53,8 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "sparql", "description": "SPARQL 1.1 Protocol, Update and Graph Store Protocol."},
             {"name": "named queries", "description": "The project's named queries with typed parameters."},
@@ -62,6 +66,8 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     web_errors.install(app)
     for module in (sparql_endpoint, store_protocol, named_api, void, pages, linked_data):
         app.include_router(module.make_router(state))
+    app.include_router(api_docs.make_router())
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(web_errors.CatchAll)
     app.add_middleware(BodyCap, max_bytes=settings.body_cap)

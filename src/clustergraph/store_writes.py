@@ -1,0 +1,92 @@
+"""Writes to a served store, as copy-on-write snapshots: each write copies the current build (an Oxigraph
+checkpoint: hard links, cheap), applies the change to the copy, and publishes it with the same atomic swap
+as a build. Readers never see a half-applied write, and a failed write leaves the last good store serving.
+
+Writes last until the next ``clustergraph build``, which rebuilds from ``data/`` (the curated source of truth).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from clustergraph.errors import QueryError, QuerySyntaxError, StoreError
+from clustergraph.query_guard import inspect_update
+from clustergraph.store import StoreRoot
+
+
+def write_snapshot(root: StoreRoot, change: Callable[[ox.Store], None]) -> Path:
+    """Apply ``change`` to a copy of the current build and publish the copy; returns its directory.
+
+    :raises StoreError: before the first build or when the copy cannot be written.
+    """
+    with root.lock():
+        current = root.current()
+        if current is None:
+            raise StoreError("no store has been built yet (run `clustergraph build`)")
+        target = root.new_build_dir()
+        target.rmdir()  # an Oxigraph checkpoint must create its own directory
+        try:
+            ox.Store.read_only(str(current)).backup(str(target))
+            store = ox.Store(str(target))
+            change(store)
+            store.flush()
+            del store
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        (target / ".complete").touch()
+        root.publish(target)
+        return target
+
+
+def apply_update(root: StoreRoot, sparql: str) -> None:
+    """Run a SPARQL Update on a new snapshot.
+
+    :raises QueryRefused: for LOAD or SERVICE. :raises QuerySyntaxError: for a malformed update.
+    """
+    inspect_update(sparql)
+
+    def change(store: ox.Store) -> None:
+        try:
+            store.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"SPARQL Update syntax {exc.msg}") from exc
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise QueryError(f"update failed: {exc}") from exc
+
+    write_snapshot(root, change)
+
+
+def graph_node(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+
+
+def put_graph(root: StoreRoot, graph: str | None, triples: list[ox.Triple]) -> None:
+    """Replace the content of ``graph`` (None: the default graph) by ``triples``."""
+    node = graph_node(graph)
+
+    def change(store: ox.Store) -> None:
+        store.remove_graph(node) if not isinstance(node, ox.DefaultGraph) else store.clear_graph(node)
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+
+    write_snapshot(root, change)
+
+
+def post_graph(root: StoreRoot, graph: str | None, triples: list[ox.Triple]) -> None:
+    """Add ``triples`` to ``graph`` (None: the default graph)."""
+    node = graph_node(graph)
+    write_snapshot(root, lambda store: store.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples))
+
+
+def delete_graph(root: StoreRoot, graph: str | None) -> None:
+    """Remove ``graph`` (None: empty the default graph)."""
+    node = graph_node(graph)
+
+    def change(store: ox.Store) -> None:
+        store.clear_graph(node) if isinstance(node, ox.DefaultGraph) else store.remove_graph(node)
+
+    write_snapshot(root, change)
