@@ -44,7 +44,7 @@ EXPORT_FORMATS = {"turtle": "turtle", "nquads": "nquads", "trig": "trig", "jsonl
 
 def _setting_help(name: str) -> str:
     setting = next(s for s in SETTINGS if s.name == name)
-    return f"{setting.help} [env {setting.env_var}; default {setting.default}]"
+    return f"{setting.help} (env {setting.env_var}, default {setting.default})"
 
 
 def _store_root(root: Path, store: Path | None) -> StoreRoot:

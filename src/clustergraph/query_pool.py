@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import subprocess
 import sys
@@ -84,6 +85,12 @@ class Answer:
             self.released = True
             self.pool.release(self.worker, healthy=self.done)
 
+    def __del__(self) -> None:
+        # A response that was never sent (the client left first) must not keep its worker forever.
+        if not self.released:
+            self.released = True
+            self.pool.release_soon(self.worker)
+
     async def chunks(self) -> AsyncIterator[bytes]:
         """The serialised answer; the worker returns to the pool once the last chunk is read.
 
@@ -116,8 +123,10 @@ class QueryPool:
         self._idle: asyncio.Queue[Worker] | None = None
         self._all: set[Worker] = set()
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._idle = asyncio.Queue()
         workers = await asyncio.gather(*(asyncio.to_thread(Worker, self.store_root) for _ in range(self.size)))
         for worker in workers:
@@ -178,6 +187,11 @@ class QueryPool:
         self._all.discard(worker)
         if not self._closed:
             asyncio.get_running_loop().create_task(self._replace())
+
+    def release_soon(self, worker: Worker) -> None:
+        """Kill and replace ``worker`` from any thread (used when an answer is dropped unread)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(functools.partial(self.release, worker, healthy=False))
 
     async def _replace(self) -> None:
         worker = await asyncio.to_thread(Worker, self.store_root)

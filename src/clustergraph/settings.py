@@ -41,6 +41,8 @@ class Setting:
         :raises SettingsError: naming the setting and where the bad value came from.
         """
         if isinstance(raw, self.type) and (self.type is bool or not isinstance(raw, bool)):
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw < 0:
+                raise SettingsError(f"{origin}: {self.name} = {raw!r}: must not be negative")
             return raw
         text = str(raw).strip()
         try:

@@ -1,0 +1,17 @@
+"""The ``>>>`` examples in docstrings run, so the documentation cannot drift from the code."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["clustergraph.iris", "clustergraph.sparql_lexer", "clustergraph.query_guard", "clustergraph.conneg",
+           "clustergraph.media_types"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
