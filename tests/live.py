@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ def start_server(store: Path, *, write_token: str = "", **settings: str) -> Iter
     for name, value in settings.items():
         args += [f"--{name.replace('_', '-')}", str(value)]
     env = {**os.environ, "CLUSTERGRAPH_WRITE_TOKEN": write_token}
-    log = open(store.parent / f"server-{port}.log", "wb")
+    log = open(Path(tempfile.gettempdir()) / f"clustergraph-server-{port}.log", "wb")
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,11 +1,168 @@
-"""(being written)"""
+"""Dereferenceable IRIs: every data IRI (``/id/…``), named graph (``/graph/…``) and the ontology document
+(``/ontology``, terms as ``/ontology#Term``) answers at its own path on this server, for GET and HEAD.
+
+Representations: an HTML page, or Turtle, N-Triples, JSON-LD, RDF/XML, and TriG / N-Quads (which keep the
+named graph, i.e. the source document, of every triple). A format is picked, in this order, by an explicit
+suffix (``/id/afil.ttl``), by ``?format=`` (``ttl``, ``nt``, ``jsonld``, ``rdf``, ``trig``, ``nq``, ``html``
+or a media type), or by ``Accept``.
+
+Negotiation choice: HTML is offered first only when the ``Accept`` header names ``text/html`` (or
+``text/*``) explicitly; otherwise it is offered last. So browsers (which send ``text/html`` explicitly) get
+the page, while a request with no ``Accept`` or only ``*/*`` gets Turtle, which is what linked-data clients
+expect. A client that ranks an RDF type above ``text/html`` still gets RDF. Every answer says
+``Vary: Accept`` and lists the other representations in ``Link: <…>; rel="alternate"`` headers.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
 
-from clustergraph.web.services import Services
+from clustergraph.conneg import negotiate, parse_accept
+from clustergraph.errors import BadRequest, NotFound
+from clustergraph.iris import ONTOLOGY_GRAPH, PREFIXES
+from clustergraph.media_types import DATASETS, GRAPHS, HTML, SUFFIX_FOR, from_format_parameter, with_charset
+from clustergraph.web import ontology_doc, resource_view
+from clustergraph.web.services import Services, services
+
+# RDF media types in the server's order of preference (text/plain is N-Triples for plain clients).
+RDF_TYPES: list[str] = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
+                        "application/trig", "application/n-quads", "text/plain"]
+MEDIA_FOR_SUFFIX: dict[str, str] = {suffix: media for media, suffix in SUFFIX_FOR.items()}
+ALTERNATES: list[str] = [m for m in SUFFIX_FOR if m != HTML] + [HTML]
 
 
-def make_router(services: Services) -> APIRouter:
-    return APIRouter()
+def make_router(svc: Services) -> APIRouter:
+    """Routes for /id/…, /graph/… and /ontology (with format suffixes)."""
+    router = APIRouter(tags=["linked data"])
+    for path in ("/id/{rest:path}", "/graph/{rest:path}"):
+        router.add_api_route(path, resource, methods=["GET", "HEAD"], response_class=Response,
+                             summary="Dereference a data IRI (HTML or RDF by Accept, suffix or ?format=)")
+    router.add_api_route("/ontology", ontology, methods=["GET", "HEAD"], response_class=Response,
+                         summary="The ontology and its controlled vocabularies (HTML or RDF)")
+    router.add_api_route("/ontology.{suffix}", ontology_suffix, methods=["GET", "HEAD"], response_class=Response,
+                         include_in_schema=False)
+    return router
+
+
+def offered_types(accept: str | None, rdf_types: list[str]) -> list[str]:
+    """``rdf_types`` plus HTML: HTML first only when Accept names text/html or text/* explicitly."""
+    explicit = any(r.type == "text" and r.subtype in ("html", "*") and r.q > 0 for r in parse_accept(accept))
+    return [HTML, *rdf_types] if explicit else [*rdf_types, HTML]
+
+
+def choose_media_type(request: Request, suffix: str | None, rdf_types: list[str] = RDF_TYPES,
+                      html: bool = True) -> str:
+    """The media type to answer with: suffix, then ``?format=``, then Accept.
+
+    :raises BadRequest: for a ``format`` this resource has no representation in.
+    :raises NotAcceptable: when Accept allows none of the representations.
+    """
+    offered = offered_types(request.headers.get("accept"), rdf_types) if html else list(rdf_types)
+    if suffix is not None:
+        return MEDIA_FOR_SUFFIX[suffix]
+    fmt = request.query_params.get("format")
+    if fmt:
+        media_type = from_format_parameter(fmt)
+        if media_type not in offered:
+            raise BadRequest(f"format {fmt!r} is not available here; use one of "
+                             f"{', '.join(SUFFIX_FOR[m] for m in offered if m in SUFFIX_FOR)}")
+        return media_type
+    return negotiate(request.headers.get("accept"), offered)
+
+
+def alternate_links(base_path: str, served: str, media_types: list[str] = ALTERNATES) -> str:
+    """A ``Link`` header value listing the representations other than ``served``."""
+    served = "application/n-triples" if served == "text/plain" else served
+    return ", ".join(f'<{base_path}.{SUFFIX_FOR[m]}>; rel="alternate"; type="{m}"'
+                     for m in media_types if m != served)
+
+
+def headers_for(base_path: str, media_type: str, suffixed: bool) -> dict[str, str]:
+    """Vary, Link (alternates) and, for a negotiated answer, Content-Location."""
+    headers = {"Vary": "Accept", "Link": alternate_links(base_path, media_type)}
+    if not suffixed and media_type in SUFFIX_FOR:
+        headers["Content-Location"] = f"{base_path}.{SUFFIX_FOR[media_type]}"
+    return headers
+
+
+def serialize(media_type: str, triples: list[ox.Triple], quads: list[ox.Quad]) -> bytes:
+    """Triples in a graph format or quads in a dataset format, with the project's prefixes."""
+    if media_type in DATASETS:
+        return ox.serialize(quads, format=DATASETS[media_type], prefixes=PREFIXES)
+    return ox.serialize(triples, format=GRAPHS[media_type], prefixes=PREFIXES)
+
+
+def split_suffix(rest: str) -> tuple[str, str | None]:
+    """``afil.ttl`` → (``afil``, ``ttl``); a name without a known suffix is returned whole."""
+    stem, dot, suffix = rest.rpartition(".")
+    if dot and stem and suffix in MEDIA_FOR_SUFFIX:
+        return stem, suffix
+    return rest, None
+
+
+def resolve(svc: Services, path: str) -> tuple[str, str, str | None]:
+    """(IRI, base path, suffix) for a request path; a suffix is only split off when the stem is described.
+
+    :raises NotFound: when the graph describes neither form.
+    """
+    stem, suffix = split_suffix(path)
+    store = svc.store()
+    if suffix is not None and resource_view.is_described(store, svc.iri_for_path(stem)):
+        return svc.iri_for_path(stem), stem, suffix
+    if resource_view.is_described(store, svc.iri_for_path(path)):
+        return svc.iri_for_path(path), path, None
+    raise NotFound(f"{svc.iri_for_path(path)} is not described in this graph")
+
+
+def resource(request: Request, rest: str, svc: Services = Depends(services)) -> Response:
+    """One data IRI or named graph: an HTML page or its triples (as subject or object) in RDF."""
+    path = request.scope["path"]
+    iri, base_path, suffix = resolve(svc, path)
+    media_type = choose_media_type(request, suffix)
+    headers = headers_for(base_path, media_type, suffix is not None)
+    store = svc.store()
+    if media_type == HTML:
+        view = resource_view.build_view(svc, iri)
+        context = {"view": view, "alternates": _alternates(base_path)}
+        response = svc.render(request, "resource.html", context)
+        response.headers.update(headers)
+        return response
+    if media_type in DATASETS:
+        body = serialize(media_type, [], resource_view.describe_quads(store, iri))
+    else:
+        body = serialize(media_type, resource_view.describe_triples(store, iri), [])
+    return Response(body, media_type=with_charset(media_type), headers=headers)
+
+
+def ontology(request: Request, svc: Services = Depends(services)) -> Response:
+    """The ontology document: HTML documentation or the ontology graph in RDF."""
+    return _ontology(request, svc, None)
+
+
+def ontology_suffix(request: Request, suffix: str, svc: Services = Depends(services)) -> Response:
+    """``/ontology.ttl`` and the like."""
+    if suffix not in MEDIA_FOR_SUFFIX:
+        raise NotFound(f"no representation of the ontology with suffix .{suffix}")
+    return _ontology(request, svc, suffix)
+
+
+def _ontology(request: Request, svc: Services, suffix: str | None) -> Response:
+    media_type = choose_media_type(request, suffix)
+    headers = headers_for("/ontology", media_type, suffix is not None)
+    store = svc.store()
+    if media_type == HTML:
+        doc = ontology_doc.build_doc(svc)
+        response = svc.render(request, "ontology.html", {"doc": doc, "alternates": _alternates("/ontology")})
+        response.headers.update(headers)
+        return response
+    graph = ox.NamedNode(ONTOLOGY_GRAPH)
+    triples = list(store.graph_triples(ONTOLOGY_GRAPH))
+    body = serialize(media_type, triples, [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
+    return Response(body, media_type=with_charset(media_type), headers=headers)
+
+
+def _alternates(base_path: str) -> list[tuple[str, str, str]]:
+    """(label, href, media type) of every representation, for the page's format links."""
+    return [(SUFFIX_FOR[m].upper(), f"{base_path}.{SUFFIX_FOR[m]}", m) for m in ALTERNATES]

@@ -1,11 +1,184 @@
-"""(being written)"""
+"""HTML pages for people: home, browse, the SPARQL editor, the named queries and the settings.
+
+Data gathering lives in :mod:`clustergraph.web.catalogue`; errors become pages in :mod:`errors`.
+Everything the data says is escaped by Jinja's autoescape; hrefs come only from ``svc.link``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Any
+from urllib.parse import quote, urlencode
 
-from clustergraph.web.services import Services
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from clustergraph import __version__
+from clustergraph.errors import NamedQueryError, NotFound, StoreError
+from clustergraph.iris import compact
+from clustergraph.queries import NamedQuery, Param
+from clustergraph.web import catalogue
+from clustergraph.web.named_api import NamedResult, parameter_values, run_named
+from clustergraph.web.services import Services, services
+
+DUMPS = (("Turtle (union of all graphs)", "/dumps/clustergraph.ttl"),
+         ("N-Quads (with named graphs)", "/dumps/clustergraph.nq"),
+         ("TriG (with named graphs)", "/dumps/clustergraph.trig"))
+DEFAULT_QUERY = """PREFIX cg: <https://w3id.org/clustergraph/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?cluster ?label ?acronym WHERE {
+  ?cluster a cg:ClusterOrganisation ; skos:prefLabel ?label .
+  OPTIONAL { ?cluster cg:acronym ?acronym }
+  FILTER (lang(?label) = "en")
+}
+ORDER BY ?label
+"""
+INPUT_TYPES = {"iri": "text", "integer": "number", "year": "number", "string": "text", "langstring": "text"}
 
 
 def make_router(services: Services) -> APIRouter:
-    return APIRouter()
+    """The routes of the HTML pages."""
+    router = APIRouter(tags=["pages"])
+    add = router.add_api_route
+    add("/", home, methods=["GET"], summary="Home: what the graph holds", response_class=Response)
+    add("/browse", browse_index, methods=["GET"], summary="Browsable kinds", response_class=Response)
+    add("/browse/{kind}", browse_kind, methods=["GET"], summary="Resources of one kind", response_class=Response)
+    add("/query", query_page, methods=["GET"], summary="SPARQL editor", response_class=Response)
+    add("/queries", named_queries_page, methods=["GET"], summary="Named queries", response_class=Response)
+    add("/queries/{name}", named_query_page, methods=["GET"], summary="Run one named query",
+        response_class=Response)
+    add("/settings", settings_page, methods=["GET"], summary="Settings and version", response_class=Response)
+    return router
+
+
+def home(request: Request, svc: Services = Depends(services)) -> Response:
+    """Counts by class, the source documents and graphs, the report editions and where to go next."""
+    select = svc.select
+    labels = catalogue.load_labels(select)
+    sources = catalogue.source_documents(select, labels)
+    context = {
+        "counts": catalogue.home_counts(select),
+        "sources": sources,
+        "other_graphs": catalogue.other_graphs(select, labels, sources),
+        "editions": catalogue.editions(select, sources),
+        "totals": catalogue.totals(select),
+        "kinds": catalogue.KINDS,
+        "dumps": DUMPS,
+        "named_queries": sorted(svc.named_queries.values(), key=lambda q: q.title),
+        "compact": compact,
+    }
+    return svc.render(request, "home.html", context)
+
+
+def browse_index(request: Request, svc: Services = Depends(services)) -> Response:
+    """The browsable kinds with their counts."""
+    counts = catalogue.kind_counts(svc.select)
+    return svc.render(request, "browse.html", {"kinds": catalogue.KINDS, "counts": counts})
+
+
+def browse_kind(kind: str, request: Request, svc: Services = Depends(services)) -> Response:
+    """One kind's resources as a table, narrowed by ``?q=`` (a case-insensitive substring of the names).
+
+    :raises NotFound: for an unknown kind.
+    """
+    chosen = catalogue.KINDS_BY_SLUG.get(kind)
+    if chosen is None:
+        raise NotFound(f"no browsable kind {kind!r}; known kinds: {', '.join(catalogue.KINDS_BY_SLUG)}")
+    search = request.query_params.get("q", "")[: catalogue.MAX_SEARCH]
+    labels = catalogue.load_labels(svc.select)
+    entries = catalogue.browse(svc.select, chosen, labels, search)
+    total = catalogue.kind_counts(svc.select)[chosen.slug] if search else len(entries)
+    context = {"kind": chosen, "entries": entries, "q": search, "total": total, "compact": compact}
+    return svc.render(request, "browse_class.html", context)
+
+
+def query_page(request: Request, svc: Services = Depends(services)) -> Response:
+    """The SPARQL editor; ``?query=`` prefills it and runs it on load."""
+    given = request.query_params.get("query")
+    examples = [{"name": q.name, "title": q.title, "sparql": example_text(q)}
+                for q in sorted(svc.named_queries.values(), key=lambda q: q.title)]
+    context = {"query": given if given is not None else DEFAULT_QUERY, "autorun": bool(given),
+               "examples": examples, "base_iri": svc.settings.base_iri, "row_cap": svc.settings.row_cap,
+               "time_limit": svc.settings.time_limit}
+    return svc.render(request, "editor.html", context)
+
+
+def example_text(query: NamedQuery) -> str:
+    """A named query's SPARQL with its defaults bound, or as written when it cannot be bound alone."""
+    try:
+        return query.bind({})
+    except NamedQueryError:
+        return query.sparql
+
+
+def named_queries_page(request: Request, svc: Services = Depends(services)) -> Response:
+    """Every named query with its description and parameters."""
+    queries = sorted(svc.named_queries.values(), key=lambda q: q.title)
+    return svc.render(request, "named_queries.html", {"queries": queries})
+
+
+async def named_query_page(name: str, request: Request, svc: Services = Depends(services)) -> Response:
+    """A form for the query's parameters, its results, links to the API and the SPARQL it runs.
+
+    Bad parameter values give the form again with the message and status 400.
+
+    :raises NotFound: for an unknown query name.
+    """
+    query = svc.named_queries.get(name)
+    if query is None:
+        raise NotFound(f"no named query {name!r}; see /queries for the list")
+    values = parameter_values(request, query)
+    form = {p.name: values.get(p.name, p.default or "") for p in query.params}
+    context: dict[str, Any] = {"query": query, "form": form, "inputs": [input_for(p) for p in query.params],
+                               "result": None, "error": None, "compact": compact,
+                               "api": api_links(query.name, values)}
+    missing = [p.name for p in query.params if p.required and not form[p.name]]
+    if missing and not values:
+        context["error"] = f"Give a value for {', '.join(missing)} and run the query."
+        return svc.render(request, "named_query.html", context)
+    try:
+        sparql = query.bind(values)
+    except NamedQueryError as exc:
+        context["error"] = str(exc)
+        return svc.render(request, "named_query.html", context, status_code=400)
+    result: NamedResult = await run_named(svc, query, sparql, request.query_params.get("timeout"))
+    context.update(result=result, editor=f"/query?query={quote(sparql, safe='')}")
+    return svc.render(request, "named_query.html", context)
+
+
+def input_for(param: Param) -> dict[str, Any]:
+    """How a parameter is asked for in the form: the input type and a hint."""
+    hints = {"iri": "an IRI, for example https://w3id.org/clustergraph/id/afil", "year": "a four-digit year",
+             "integer": "a whole number", "langstring": "text@lang, for example Lombardia@it", "string": "text"}
+    return {"param": param, "type": INPUT_TYPES.get(param.type, "text"),
+            "hint": hints.get(param.type, ""), "year": param.type == "year"}
+
+
+def api_links(name: str, values: dict[str, str]) -> dict[str, str]:
+    """The JSON and CSV API URLs for the same parameters."""
+    given = [(key, value) for key, value in values.items() if value != ""]
+    base = f"/api/queries/{quote(name)}"
+    return {fmt: f"{base}?{urlencode([*given, ('format', fmt)])}" for fmt in ("json", "csv")}
+
+
+def settings_page(request: Request, svc: Services = Depends(services)) -> Response:
+    """The settings in force (secrets masked), the version and the current store build."""
+    rows = [{"name": s.name, "value": value, "help": s.help, "env": s.env_var, "flag": s.flag,
+             "default": "(secret)" if s.secret else s.default} for s, value in svc.settings.public_items()]
+    context = {"rows": rows, "build": build_info(svc), "version_text": __version__,
+               "read_only": not svc.settings.writable}
+    return svc.render(request, "settings.html", context)
+
+
+def build_info(svc: Services) -> dict[str, Any]:
+    """The current build's name, time and size, or why there is none."""
+    current = svc.store_root.current()
+    if current is None:
+        return {"name": None}
+    built = dt.datetime.fromtimestamp(current.stat().st_mtime, tz=dt.timezone.utc)
+    try:
+        quads: int | None = svc.store().quad_count()
+    except StoreError:
+        quads = None
+    return {"name": current.name, "built": built.strftime("%Y-%m-%d %H:%M:%S UTC"), "quads": quads}
+

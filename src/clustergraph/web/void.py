@@ -1,11 +1,218 @@
-"""(being written)"""
+"""``/.well-known/void``: a VoID + DCAT description of the dataset computed from the store, and the
+downloadable dumps ``/dumps/clustergraph.{ttl,nq,trig}``.
+
+The description merges what ``data/reference/datasets.ttl`` says about the dataset (title, license,
+sources, vocabularies) with statistics of the current build: distinct triples, subjects, objects, classes
+and properties, class and property partitions, one ``void:subset`` per named graph with its primary
+source, the SPARQL endpoint and the dumps (absolute URLs built from the request). Turtle by default,
+other RDF formats by ``Accept``, ``?format=`` or a suffix on ``/.well-known/void``.
+
+Dumps are written once per published build into ``<store root>/dumps/<build>/`` (temporary file, then
+``os.replace``), so a new build gets fresh dumps and readers never see half a file.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import contextlib
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
 
-from clustergraph.web.services import Services
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import FileResponse, Response
+
+from clustergraph.errors import NotFound, StoreError
+from clustergraph.iris import DATA, PREFIXES
+from clustergraph.media_types import with_charset
+from clustergraph.store import EmbeddedStore
+from clustergraph.web.linked_data import MEDIA_FOR_SUFFIX, RDF_TYPES, alternate_links, choose_media_type, serialize
+from clustergraph.web.resource_view import PREFIX_DECL
+from clustergraph.web.services import Services, services
+
+DATASET = DATA + "dataset"
+VOID, DCAT, DCT = PREFIXES["void"], PREFIXES["dcat"], PREFIXES["dct"]
+RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+XSD = PREFIXES["xsd"]
+DUMPS: dict[str, tuple[str, ox.RdfFormat]] = {
+    "clustergraph.ttl": ("text/turtle", ox.RdfFormat.TURTLE),
+    "clustergraph.nq": ("application/n-quads", ox.RdfFormat.N_QUADS),
+    "clustergraph.trig": ("application/trig", ox.RdfFormat.TRIG),
+}
+VOID_TYPES = [m for m in RDF_TYPES if m not in ("application/trig", "application/n-quads", "text/plain")]
+DISTINCT_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def make_router(services: Services) -> APIRouter:
-    return APIRouter()
+def make_router(svc: Services) -> APIRouter:
+    """Routes for the VoID description and the dumps."""
+    router = APIRouter(tags=["linked data"])
+    router.add_api_route("/.well-known/void", void, methods=["GET", "HEAD"], response_class=Response,
+                         summary="VoID and DCAT description of the dataset")
+    router.add_api_route("/.well-known/void.{suffix}", void_suffix, methods=["GET", "HEAD"],
+                         response_class=Response, include_in_schema=False)
+    router.add_api_route("/dumps/{name}", dump, methods=["GET", "HEAD"], response_class=Response,
+                         summary="Download the whole dataset (clustergraph.ttl, .nq or .trig)")
+    return router
+
+
+def void(request: Request, svc: Services = Depends(services)) -> Response:
+    """The VoID description, Turtle unless the client asks for another RDF format."""
+    return _void(request, svc, None)
+
+
+def void_suffix(request: Request, suffix: str, svc: Services = Depends(services)) -> Response:
+    if MEDIA_FOR_SUFFIX.get(suffix) not in VOID_TYPES:
+        raise NotFound(f"no representation of the VoID description with suffix .{suffix}")
+    return _void(request, svc, suffix)
+
+
+def _void(request: Request, svc: Services, suffix: str | None) -> Response:
+    media_type = choose_media_type(request, suffix, VOID_TYPES, html=False)
+    triples = void_triples(svc.store(), str(request.base_url), svc.store_root.current())
+    headers = {"Vary": "Accept", "Link": alternate_links("/.well-known/void", media_type, VOID_TYPES)}
+    return Response(serialize(media_type, triples, []), media_type=with_charset(media_type), headers=headers)
+
+
+def _int(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+
+
+def _count(store: EmbeddedStore, expression: str, where: str) -> int:
+    """A single COUNT over the distinct triples of the union."""
+    rows = list(store.query(f"{PREFIX_DECL}SELECT ({expression} AS ?n) WHERE {{ {where} }}"))
+    return int(rows[0]["n"].value)
+
+
+def statistics(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
+    """void:triples, distinct subjects, objects, classes, properties and entities."""
+    union = f"{{ {DISTINCT_TRIPLES} }}"
+    figures = {
+        "triples": _count(store, "COUNT(*)", union),
+        "distinctSubjects": _count(store, "COUNT(DISTINCT ?s)", union),
+        "distinctObjects": _count(store, "COUNT(DISTINCT ?o)", union),
+        "properties": _count(store, "COUNT(DISTINCT ?p)", union),
+        "classes": _count(store, "COUNT(DISTINCT ?c)", "?x a ?c"),
+        "entities": _count(store, "COUNT(DISTINCT ?x)", "?x a ?c FILTER(isIRI(?x))"),
+    }
+    return [ox.Triple(dataset, ox.NamedNode(VOID + name), _int(n)) for name, n in figures.items()]
+
+
+def partitions(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
+    """One void:classPartition per class (with its entities) and void:propertyPartition per property."""
+    triples: list[ox.Triple] = []
+    classes = store.query("SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c } GROUP BY ?c ORDER BY ?c")
+    props = store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {{ {DISTINCT_TRIPLES} }} }} GROUP BY ?p ORDER BY ?p")
+    for rows, link, key, figure in ((classes, "classPartition", "class", "entities"),
+                                    (props, "propertyPartition", "property", "triples")):
+        for row in rows:
+            part = ox.BlankNode()
+            triples += [ox.Triple(dataset, ox.NamedNode(VOID + link), part),
+                        ox.Triple(part, ox.NamedNode(VOID + key), row[0]),
+                        ox.Triple(part, ox.NamedNode(VOID + figure), _int(int(row[1].value)))]
+    return triples
+
+
+def subsets(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
+    """One void:subset per named graph: its triples and its primary source document."""
+    triples: list[ox.Triple] = []
+    sources = {r["g"].value: r["doc"] for r in store.query(
+        f"{PREFIX_DECL}SELECT DISTINCT ?g ?doc WHERE {{ ?g prov:hadPrimarySource ?doc }}")}
+    counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    for graph, count in counts:
+        triples += [ox.Triple(dataset, ox.NamedNode(VOID + "subset"), graph),
+                    ox.Triple(graph, RDF_TYPE, ox.NamedNode(VOID + "Dataset")),
+                    ox.Triple(graph, ox.NamedNode(VOID + "triples"), _int(int(count.value)))]
+        if graph.value in sources:
+            triples.append(ox.Triple(graph, ox.NamedNode(DCT + "source"), sources[graph.value]))
+    return triples
+
+
+def curated(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
+    """What the reference data says about the dataset (title, description, license, sources, ...)."""
+    rows = store.query(f"SELECT DISTINCT ?p ?o WHERE {{ {dataset} ?p ?o }}")
+    return [ox.Triple(dataset, row["p"], row["o"]) for row in rows]
+
+
+def access(base_url: str, dataset: ox.NamedNode) -> list[ox.Triple]:
+    """The SPARQL endpoint, the dumps (void:dataDump) and a dcat:Distribution for each."""
+    triples = [ox.Triple(dataset, ox.NamedNode(VOID + "sparqlEndpoint"), ox.NamedNode(base_url + "sparql"))]
+    for name, (media_type, _) in DUMPS.items():
+        url, dist = ox.NamedNode(f"{base_url}dumps/{name}"), ox.BlankNode()
+        triples += [ox.Triple(dataset, ox.NamedNode(VOID + "dataDump"), url),
+                    ox.Triple(dataset, ox.NamedNode(DCAT + "distribution"), dist),
+                    ox.Triple(dist, RDF_TYPE, ox.NamedNode(DCAT + "Distribution")),
+                    ox.Triple(dist, ox.NamedNode(DCAT + "downloadURL"), url),
+                    ox.Triple(dist, ox.NamedNode(DCAT + "accessURL"), url),
+                    ox.Triple(dist, ox.NamedNode(DCAT + "mediaType"),
+                              ox.NamedNode(f"https://www.iana.org/assignments/media-types/{media_type}"))]
+    return triples
+
+
+def void_triples(store: EmbeddedStore, base_url: str, build: Path | None) -> list[ox.Triple]:
+    """The whole VoID description of the current build."""
+    dataset = ox.NamedNode(DATASET)
+    triples = curated(store, dataset)
+    have = {t.predicate.value for t in triples}
+    for kind in ("void:Dataset", "dcat:Dataset"):
+        prefix, local = kind.split(":")
+        triples.append(ox.Triple(dataset, RDF_TYPE, ox.NamedNode(PREFIXES[prefix] + local)))
+    if VOID + "uriSpace" not in have:
+        triples.append(ox.Triple(dataset, ox.NamedNode(VOID + "uriSpace"), ox.Literal(DATA)))
+    if build is not None:
+        modified = datetime.fromtimestamp(build.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        triples.append(ox.Triple(dataset, ox.NamedNode(DCT + "modified"),
+                                 ox.Literal(modified, datatype=ox.NamedNode(XSD + "dateTime"))))
+    triples += statistics(store, dataset) + partitions(store, dataset) + subsets(store, dataset)
+    triples += access(base_url, dataset)
+    return sorted(dict.fromkeys(triples), key=lambda t: t.subject != dataset)
+
+
+def dump(name: str, svc: Services = Depends(services)) -> Response:
+    """A dump of the current build, generated on first request and cached per build."""
+    if name not in DUMPS:
+        raise NotFound(f"no dump named {name!r}; available: {', '.join(DUMPS)}")
+    media_type, fmt = DUMPS[name]
+    path = dump_path(svc, name, fmt)
+    return FileResponse(path, media_type=with_charset(media_type), filename=name,
+                        content_disposition_type="attachment")
+
+
+def dump_path(svc: Services, name: str, fmt: ox.RdfFormat) -> Path:
+    """The cached dump file of the current build, written (atomically) when missing."""
+    build = svc.store_root.current()
+    if build is None:
+        raise StoreError("no store has been built yet (run `clustergraph build`)")
+    folder = svc.store_root.path / "dumps" / build.name
+    target = folder / name
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    prune_dumps(folder.parent, keep=build.name)
+    handle, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write_dump(svc.store(), out, fmt)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return target
+
+
+def write_dump(store: EmbeddedStore, out, fmt: ox.RdfFormat) -> None:
+    """Every quad (dataset formats) or the distinct triples of the union (Turtle), with the prefixes."""
+    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        ox.serialize(store.quads(), out, fmt, prefixes=PREFIXES)
+        return
+    rows = store.query(DISTINCT_TRIPLES)
+    ox.serialize((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), out, fmt, prefixes=PREFIXES)
+
+
+def prune_dumps(root: Path, keep: str) -> None:
+    """Drop the cached dumps of builds that are no longer published."""
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name != keep:
+            shutil.rmtree(folder, ignore_errors=True)

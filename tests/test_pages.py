@@ -1,0 +1,233 @@
+"""The HTML pages against a real server: home counts, browse and search, named-query pages, the SPARQL
+editor page, settings, hostile parameters and the rule that no page loads anything from another host."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from clustergraph.iris import BASE
+
+HTML = {"Accept": "text/html"}
+HOSTILE = 'x" } ; DROP ALL ; #'
+PAGES = ["/", "/browse", "/browse/clusters", "/browse/organisations", "/browse/initiatives", "/browse/projects",
+         "/browse/programmes", "/browse/ecosystems", "/browse/policy-instruments", "/query", "/queries",
+         "/queries/initiatives-of-cluster", "/queries/member-counts-2022-vs-2024", "/settings"]
+
+
+@pytest.fixture(scope="module")
+def client(live_server) -> httpx.Client:
+    with live_server.client(headers=HTML) as c:
+        yield c
+
+
+def page(client: httpx.Client, path: str, status: int = 200, **params: str) -> BeautifulSoup:
+    response = client.get(path, params=params or None)
+    assert response.status_code == status, (path, response.status_code, response.text[:500])
+    assert response.headers["content-type"].startswith("text/html")
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def count_distinct(store, class_local: str) -> int:
+    """Distinct instances of a class and its subclasses, straight from the store."""
+    rows = list(store.query(f"""
+        PREFIX cg: <https://w3id.org/clustergraph/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+          GRAPH <https://w3id.org/clustergraph/graph/ontology> {{ ?t rdfs:subClassOf* cg:{class_local} }}
+          GRAPH ?g {{ ?s a ?t }} FILTER (?g != <https://w3id.org/clustergraph/graph/ontology>) }}"""))
+    return int(rows[0]["n"].value)
+
+
+def home_count(soup: BeautifulSoup, title: str) -> int:
+    cell = soup.find("td", attrs={"data-count": title})
+    assert cell is not None, title
+    return int(cell.get_text(strip=True))
+
+
+def browse_labels(soup: BeautifulSoup) -> list[str]:
+    table = soup.find("table", class_="browse")
+    return [] if table is None else [row.find("td").find("a").get_text(strip=True)
+                                     for row in table.find("tbody").find_all("tr")]
+
+
+def test_home_shows_counts_from_the_data(client, project_store) -> None:
+    soup = page(client, "/")
+    clusters = count_distinct(project_store, "ClusterOrganisation")
+    assert clusters >= 9
+    assert home_count(soup, "Cluster organisations") == clusters
+    assert home_count(soup, "Organisations (all kinds, clusters included)") == count_distinct(
+        project_store, "Organisation")
+    assert home_count(soup, "Initiatives (all kinds)") == count_distinct(project_store, "Initiative")
+    assert home_count(soup, "Projects") == count_distinct(project_store, "Project")
+    assert home_count(soup, "Policy instruments") == count_distinct(project_store, "PolicyInstrument")
+    assert home_count(soup, "Participations (organisation × initiative × source)") == count_distinct(
+        project_store, "Participation")
+
+
+def test_home_lists_sources_editions_and_ways_in(client) -> None:
+    soup = page(client, "/")
+    sources = soup.find("table", class_="sources").get_text(" ", strip=True)
+    assert "Lombardy Technology Clusters (2024 report)" in sources
+    assert "cgg:ltc-report-2022" in sources
+    editions = [th.get_text(strip=True) for th in soup.select("#editions ~ table tbody th")]
+    assert editions == ["2022", "2024"]
+    hrefs = {a["href"] for a in soup.find_all("a", href=True)}
+    for target in ("/browse/clusters", "/query", "/queries", "/.well-known/void", "/dumps/clustergraph.ttl",
+                   "/dumps/clustergraph.nq", "/dumps/clustergraph.trig"):
+        assert target in hrefs, target
+
+
+def test_browse_index_lists_every_kind(client) -> None:
+    soup = page(client, "/browse")
+    hrefs = {a["href"] for a in soup.select("table.kinds a")}
+    assert hrefs == {f"/browse/{kind}" for kind in ("clusters", "organisations", "initiatives", "projects",
+                                                     "programmes", "ecosystems", "policy-instruments")}
+
+
+def test_browse_clusters_lists_afil_sorted_and_linked(client, project_store) -> None:
+    soup = page(client, "/browse/clusters")
+    labels = browse_labels(soup)
+    assert len(labels) == count_distinct(project_store, "ClusterOrganisation")
+    assert labels == sorted(labels, key=str.casefold)
+    assert "Lombardy Intelligent Factory Association" in labels
+    assert soup.find("a", href="/id/afil") is not None
+
+
+def test_browse_organisations_includes_subclasses(client) -> None:
+    soup = page(client, "/browse/organisations")
+    text = soup.find("table", class_="browse").get_text(" ", strip=True)
+    assert "Lombardy Intelligent Factory Association" in text  # a cg:ClusterOrganisation
+    assert "Public body" in text or "public body" in text.lower()
+
+
+def test_search_narrows_case_insensitively(client) -> None:
+    everything = browse_labels(page(client, "/browse/clusters"))
+    narrowed = browse_labels(page(client, "/browse/clusters", q="afil"))
+    assert narrowed == ["Lombardy Intelligent Factory Association"]
+    assert browse_labels(page(client, "/browse/clusters", q="AFIL")) == narrowed
+    assert len(narrowed) < len(everything)
+
+
+def test_hostile_search_text_matches_nothing_and_breaks_nothing(client) -> None:
+    soup = page(client, "/browse/organisations", q=HOSTILE)
+    assert browse_labels(soup) == []
+    assert soup.find("input", id="q")["value"] == HOSTILE  # echoed back, escaped
+    assert browse_labels(page(client, "/browse/clusters", q="afil"))  # the store is intact
+
+
+def test_unknown_kind_is_404(client) -> None:
+    response = client.get("/browse/nope")
+    assert response.status_code == 404
+    assert "nope" in response.text
+    assert "<script" not in response.text
+
+
+def test_named_query_list(client) -> None:
+    soup = page(client, "/queries")
+    assert soup.find("a", href="/queries/initiatives-of-cluster") is not None
+    row = soup.find("tr", id="initiatives-of-cluster").get_text(" ", strip=True)
+    assert "cluster" in row and "iri" in row
+
+
+def test_named_query_page_shows_results_and_sparql(client, named) -> None:
+    soup = page(client, "/queries/initiatives-of-cluster")
+    expected = named("initiatives-of-cluster", cluster=BASE + "id/afil")
+    rows = soup.select("table.results tbody tr")
+    assert len(rows) == len(expected) > 0
+    assert soup.find("input", attrs={"name": "cluster"})["value"] == BASE + "id/afil"
+    sparql = soup.find("pre", class_="sparql").get_text()
+    assert "VALUES (?cluster)" in sparql and "<https://w3id.org/clustergraph/id/afil>" in sparql
+    hrefs = {a["href"] for a in soup.find_all("a", href=True)}
+    assert any(h.startswith("/api/queries/initiatives-of-cluster?") and "format=csv" in h for h in hrefs)
+    assert any(h.startswith("/api/queries/initiatives-of-cluster?") and "format=json" in h for h in hrefs)
+    assert any(h.startswith("/id/") for h in hrefs)  # result IRIs link to resource pages
+
+
+def test_named_query_with_parameter(client) -> None:
+    soup = page(client, "/queries/initiatives-of-cluster", cluster=BASE + "id/le2c")
+    assert soup.find("pre", class_="sparql").get_text().count("<https://w3id.org/clustergraph/id/le2c>") == 1
+    assert soup.select("table.results tbody tr")
+
+
+def test_hostile_iri_parameter_is_400(client) -> None:
+    soup = page(client, "/queries/initiatives-of-cluster", status=400, cluster=HOSTILE)
+    assert "not an absolute IRI" in soup.find(class_="error").get_text()
+    assert soup.find("input", attrs={"name": "cluster"})["value"] == HOSTILE
+    page(client, "/queries/member-counts-by-category", status=400, year=HOSTILE)
+    page(client, "/queries/initiatives-of-cluster", status=400, nosuch="1")
+
+
+def test_hostile_string_parameter_matches_nothing(client) -> None:
+    listing = client.get("/api/queries").json()["queries"]
+    strings = [(q["name"], p["name"]) for q in listing for p in q["parameters"] if p["type"] == "string"]
+    if not strings:
+        pytest.skip("no named query has a string parameter")
+    for name, param in strings:
+        soup = page(client, f"/queries/{name}", **{param: HOSTILE})
+        assert not soup.select("table.results tbody tr")
+
+
+def test_unknown_named_query_is_404(client) -> None:
+    assert client.get("/queries/no-such-query").status_code == 404
+
+
+def test_query_page_has_editor_and_examples(client) -> None:
+    soup = page(client, "/query")
+    assert soup.find("textarea", id="query") is not None
+    options = soup.select("select#example option[data-sparql]")
+    assert any(o["value"] == "initiatives-of-cluster" and "SELECT" in o["data-sparql"] for o in options)
+    assert soup.find("form", id="sparql-form")["data-base-iri"] == BASE
+    assert soup.find("script", src="/static/editor.js") is not None
+
+
+def test_query_page_prefills_shared_query(client) -> None:
+    text = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 # </textarea><script>alert(1)</script>"
+    response = client.get("/query", params={"query": text})
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.find("textarea", id="query").get_text() == text
+    assert soup.find("form", id="sparql-form")["data-autorun"] == "true"
+    assert "<script>alert(1)" not in response.text
+
+
+def test_settings_page_masks_the_write_token(live_server, writable_server) -> None:
+    from live import WRITE_TOKEN
+
+    with writable_server.client(headers=HTML) as c:
+        response = c.get("/settings")
+    assert response.status_code == 200
+    assert WRITE_TOKEN not in response.text
+    soup = BeautifulSoup(response.text, "html.parser")
+    row = soup.find("tr", id="setting-write_token").get_text(" ", strip=True)
+    assert "(set)" in row and "CLUSTERGRAPH_WRITE_TOKEN" in row and "--write-token" in row
+    with live_server.client(headers=HTML) as c:
+        soup = BeautifulSoup(c.get("/settings").text, "html.parser")
+    assert "(not set)" in soup.find("tr", id="setting-write_token").get_text()
+    assert "CLUSTERGRAPH_ROW_CAP" in soup.get_text()
+    assert soup.find("tr", id="setting-base_iri").find("td", class_="value").get_text(strip=True) == BASE
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_page_loads_anything_off_host(client, path: str) -> None:
+    soup = page(client, path)
+    for tag in soup.find_all(src=True):
+        assert is_local(tag["src"]), (path, str(tag)[:200])
+    for tag in soup.find_all(["link", "script", "img", "iframe", "form", "object", "embed", "source"]):
+        for attr in ("href", "src", "action", "data"):
+            if tag.get(attr):
+                assert is_local(tag[attr]), (path, str(tag)[:200])
+    for tag in soup.find_all("a", href=True):
+        href = tag["href"]
+        assert is_local(href) or urlsplit(href).scheme in ("http", "https"), (path, href)
+        if not is_local(href):
+            assert "nofollow" in tag.get("rel", []) or href.startswith(BASE), (path, href)
+    assert "javascript:" not in str(soup).lower()
+
+
+def is_local(url: str) -> bool:
+    """A same-host reference: a path, a fragment or a relative URL, never a scheme or a host."""
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and not url.startswith("//")
