@@ -212,6 +212,47 @@ def serve(
 
 
 @app.command()
+def network(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (csv: PATH-nodes.csv, PATH-edges.csv).")],
+    view: Annotated[str, typer.Option(help="collaboration, participation, alignment or compare.")] = "collaboration",
+    family: Annotated[Optional[str], typer.Option(help="Initiative family, e.g. vanguard, i3, escp.")] = None,
+    year: Annotated[Optional[str], typer.Option(help="Report edition: 2022 or 2024.")] = None,
+    ecosystem: Annotated[Optional[str], typer.Option(help="Ecosystem or PNRR item IRI (alignment view).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, gexf, graphml, csv or json.")] = "html",
+    root: RootOption = Path("."),
+    store: StoreOption = None,
+) -> None:
+    """Build a network view from the current store and write it as an HTML view or a Gephi-ready file."""
+    from clustergraph import network_export
+    from clustergraph.network import Filters, build_view, store_select
+
+    writers = {"gexf": network_export.to_gexf, "graphml": network_export.to_graphml, "json": network_export.to_json}
+    if fmt not in (*writers, "html", "csv"):
+        raise typer.BadParameter("--format must be one of html, gexf, graphml, csv, json")
+    filters = Filters.parse(family, year, ecosystem)
+    queries = load_named_queries(Layout(root).queries_dir)
+    built = build_view(store_select(_store_root(root, store).open_current()), queries, view, filters)
+    if fmt == "csv":
+        stem = output.with_suffix("")
+        written = [Path(f"{stem}-nodes.csv"), Path(f"{stem}-edges.csv")]
+        written[0].write_text(network_export.nodes_csv(built.graph), encoding="utf-8")
+        written[1].write_text(network_export.edges_csv(built.graph), encoding="utf-8")
+    else:
+        if fmt == "html":
+            from clustergraph.render import render_html
+
+            content: str | bytes = render_html(built, link=lambda iri: iri)
+        else:
+            content = writers[fmt](built.graph)
+        output.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        written = [output]
+    graph = built.graph
+    out.print(f"{view}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges, "
+              f"{len(built.communities)} communities (modularity {built.modularity}); wrote "
+              + ", ".join(str(p) for p in written))
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(__version__)
