@@ -18,7 +18,15 @@ from clustergraph.settings import Settings
 from clustergraph.store import LiveStore, StoreRoot
 from clustergraph.web import api_docs
 from clustergraph.web import errors as web_errors
-from clustergraph.web import linked_data, named_api, pages, sparql_endpoint, store_protocol, void
+from clustergraph.web import (
+    linked_data,
+    named_api,
+    network_pages,
+    pages,
+    sparql_endpoint,
+    store_protocol,
+    void,
+)
 from clustergraph.web.body_cap import BodyCap
 from clustergraph.web.services import STATIC, Services, make_templates
 
@@ -59,12 +67,13 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
             {"name": "sparql", "description": "SPARQL 1.1 Protocol, Update and Graph Store Protocol."},
             {"name": "named queries", "description": "The project's named queries with typed parameters."},
             {"name": "linked data", "description": "Dereferenceable IRIs, VoID and dumps."},
+            {"name": "network", "description": "Collaboration, participation and alignment networks."},
             {"name": "pages", "description": "HTML pages for people."},
         ],
     )
     app.state.services = state
     web_errors.install(app)
-    for module in (sparql_endpoint, store_protocol, named_api, void, pages, linked_data):
+    for module in (sparql_endpoint, store_protocol, named_api, void, pages, network_pages, linked_data):
         app.include_router(module.make_router(state))
     app.include_router(api_docs.make_router())
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")

@@ -1,0 +1,280 @@
+"""The network pages: an index of the views, one page per view (the drawing, its SPARQL, metrics, brokers,
+communities and downloads), the standalone drawing, and the exports for Gephi.
+
+Filters come as query parameters (``?family=vanguard&year=2024&ecosystem=IRI``) and are carried into every link.
+Views run SPARQL in-process, so they are built in a worker thread, and kept in a small per-app cache keyed by
+the store build they came from (a new build or write never serves an old view).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, Response
+
+from clustergraph import network_export
+from clustergraph.errors import BadRequest, NotFound
+from clustergraph.metrics import brokers
+from clustergraph.network import FAMILIES, VIEWS, YEARS, Filters, NetworkView, build_view, store_select
+from clustergraph.render import COLOUR_BY, SIZE_BY, render_html
+from clustergraph.web.services import Services, services
+
+CACHE_SIZE = 32
+TOP_BROKERS = 10
+DESCRIPTIONS = {
+    "collaboration": "Cluster organisations tied where they share a project, network, pilot or initiative; ties "
+                     "weighted by Newman's collaboration weight.",
+    "participation": "The two-mode network: clusters, the items they take part in (roles on the ties) and the "
+                     "programmes that fund them.",
+    "alignment": "Clusters against the S3 innovation ecosystems, EU industrial ecosystems and PNRR components "
+                 "they are aligned with.",
+    "compare": "The collaboration networks of the 2022 and 2024 reports side by side: ties gained, lost and kept.",
+}
+APPLIES = {"collaboration": ("family", "year"), "participation": ("family", "year"),
+           "alignment": ("year", "ecosystem"), "compare": ("family",)}
+FAMILY_TEXT = {
+    "escp": "European Strategic Cluster Partnerships", "euroclusters": "Euroclusters",
+    "i3": "Interregional Innovation Investments (I3)", "vanguard": "Vanguard Initiative",
+    "s3-partnerships": "S3 thematic platforms and partnerships", "horizon": "Horizon framework programmes",
+    "interreg": "Interreg", "cosme": "COSME and Single Market Programme",
+    "national-regional": "National and regional initiatives", "networks": "International networks and platforms",
+    "other-eu": "Other EU programmes", "unspecified": "Programme not stated",
+}
+DOWNLOADS = (  # suffix, what, media type
+    (".gexf", "GEXF (Gephi)", "application/gexf+xml"),
+    (".graphml", "GraphML", "application/graphml+xml"),
+    (".nodes.csv", "nodes and metrics (CSV)", "text/csv; charset=utf-8"),
+    (".edges.csv", "edges (CSV)", "text/csv; charset=utf-8"),
+    (".json", "node-link JSON", "application/json"),
+)
+WRITERS: dict[str, Callable[[Any], str | bytes]] = {
+    ".gexf": network_export.to_gexf, ".graphml": network_export.to_graphml,
+    ".nodes.csv": network_export.nodes_csv, ".edges.csv": network_export.edges_csv,
+    ".json": network_export.to_json,
+}
+
+
+class ViewCache:
+    """The last few built views, by (store build, view, filters); thread-safe."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._views: OrderedDict[tuple, NetworkView] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, svc: Services, view: str, filters: Filters) -> NetworkView:
+        """The view built on the current store (built now unless cached).
+
+        :raises StoreError: before the first build.
+        """
+        store = svc.store()
+        key = (str(store.location), id(store), view, filters)
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        built = build_view(store_select(store), svc.named_queries, view, filters)
+        with self._lock:
+            self._views[key] = built
+            while len(self._views) > self.size:
+                self._views.popitem(last=False)
+        return built
+
+
+@dataclass
+class Query:
+    """What a request asks for: the filters, and how the drawing colours and sizes nodes."""
+
+    filters: Filters
+    colour: str = "community"
+    size: str = "weighted_degree"
+
+    def params(self, *, drawing: bool = True) -> dict[str, str]:
+        """Query parameters for links: the filters that are set, and non-default drawing choices."""
+        params = self.filters.as_params()
+        if drawing and self.colour != "community":
+            params["colour"] = self.colour
+        if drawing and self.size != "weighted_degree":
+            params["size"] = self.size
+        return params
+
+    def url(self, path: str, **kwargs: bool) -> str:
+        params = self.params(**kwargs)
+        return path + ("?" + urlencode(params) if params else "")
+
+
+def parse_query(family: str | None, year: str | None, ecosystem: str | None, colour: str | None,
+                size: str | None) -> Query:
+    """:raises BadRequest: for a bad filter, colour or size."""
+    colour, size = colour or "community", size or "weighted_degree"
+    if colour not in COLOUR_BY:
+        raise BadRequest(f"colour {colour!r} is not one of {', '.join(COLOUR_BY)}")
+    if size not in SIZE_BY:
+        raise BadRequest(f"size {size!r} is not one of {', '.join(SIZE_BY)}")
+    return Query(Filters.parse(family, year, ecosystem), colour, size)
+
+
+def check_view(view: str) -> str:
+    """:raises NotFound: for a view that does not exist."""
+    if view not in VIEWS:
+        raise NotFound(f"no network view {view!r}; the views are {', '.join(VIEWS)}")
+    return view
+
+
+def make_router(services: Services) -> APIRouter:
+    """The routes of the network pages and exports (one view cache per app)."""
+    pages = NetworkPages(ViewCache())
+    router = APIRouter(tags=["network"])
+    add = router.add_api_route
+    add("/network", pages.index, methods=["GET"], summary="Network views and their filters",
+        response_class=HTMLResponse)
+    for suffix, what, _ in DOWNLOADS:
+        add(f"/network/{{view}}{suffix}", pages.download(suffix), methods=["GET"], response_class=Response,
+            summary=f"Download a network view as {what}", name=f"network-download{suffix.replace('.', '-')}")
+    add("/network/{view}/graph", pages.graph, methods=["GET"], response_class=HTMLResponse,
+        summary="A network view drawn as a standalone, offline HTML page (vis-network)")
+    add("/network/{view}", pages.page, methods=["GET"], response_class=HTMLResponse,
+        summary="A network view: drawing, SPARQL, metrics, brokers, communities and downloads")
+    return router
+
+
+class NetworkPages:
+    """The handlers, sharing one view cache."""
+
+    def __init__(self, cache: ViewCache) -> None:
+        self.cache = cache
+
+    async def build(self, svc: Services, view: str, filters: Filters) -> NetworkView:
+        return await run_in_threadpool(self.cache.get, svc, view, filters)
+
+    async def index(self, request: Request, family: str | None = None, year: str | None = None,
+                    ecosystem: str | None = None, svc: Services = Depends(services)) -> Response:
+        """The four views, each with a filter form."""
+        query = parse_query(family, year, ecosystem, None, None)
+        context = {
+            "views": [{"name": v, "description": DESCRIPTIONS[v], "applies": APPLIES[v],
+                       "url": query.url(f"/network/{v}")} for v in VIEWS],
+            "form": form_context(query, await self.ecosystems(svc)),
+        }
+        return svc.render(request, "network_index.html", context)
+
+    async def page(self, view: str, request: Request, family: str | None = None, year: str | None = None,
+                   ecosystem: str | None = None, colour: str | None = None, size: str | None = None,
+                   svc: Services = Depends(services)) -> Response:
+        """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads."""
+        check_view(view)
+        query = parse_query(family, year, ecosystem, colour, size)
+        built = await self.build(svc, view, query.filters)
+        context = {
+            "view": view,
+            "title": f"{view.capitalize()} network",
+            "description": DESCRIPTIONS[view],
+            "applies": APPLIES[view],
+            "ignored": [k for k in query.filters.as_params() if k not in APPLIES[view]],
+            "graph_url": query.url(f"/network/{view}/graph"),
+            "index_url": query.url("/network", drawing=False),
+            "other_views": [(v, query.url(f"/network/{v}")) for v in VIEWS if v != view],
+            "downloads": [(what, query.url(f"/network/{view}{suffix}", drawing=False), suffix)
+                          for suffix, what, _ in DOWNLOADS],
+            "form": form_context(query, await self.ecosystems(svc)),
+            "sparql": [sparql_entry(text) for text in built.sparql],
+            **summary(built, svc.link),
+        }
+        return svc.render(request, "network_page.html", context)
+
+    async def graph(self, view: str, family: str | None = None, year: str | None = None,
+                    ecosystem: str | None = None, colour: str | None = None, size: str | None = None,
+                    svc: Services = Depends(services)) -> Response:
+        """The standalone drawing (vis-network inlined; nothing is loaded from elsewhere)."""
+        check_view(view)
+        query = parse_query(family, year, ecosystem, colour, size)
+        built = await self.build(svc, view, query.filters)
+        html = await run_in_threadpool(render_html, built, link=svc.link, colour_by=query.colour,
+                                       size_by=query.size)
+        return HTMLResponse(html)
+
+    def download(self, suffix: str) -> Callable:
+        """The handler of one export format."""
+        media_type = next(m for s, _, m in DOWNLOADS if s == suffix)
+
+        async def handler(view: str, family: str | None = None, year: str | None = None,
+                          ecosystem: str | None = None, svc: Services = Depends(services)) -> Response:
+            check_view(view)
+            filters = Filters.parse(family, year, ecosystem)
+            built = await self.build(svc, view, filters)
+            body = await run_in_threadpool(WRITERS[suffix], built.graph)
+            name = download_name(view, filters, suffix)
+            return Response(body, media_type=media_type,
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+        handler.__doc__ = f"The view as {suffix[1:]}, with every node's metrics as attributes."
+        return handler
+
+    async def ecosystems(self, svc: Services) -> list[tuple[str, str]]:
+        """(IRI, 'kind: label') of every ecosystem and PNRR item, from the unfiltered alignment view."""
+        built = await self.build(svc, "alignment", Filters())
+        found = [(str(d.get("kind")), str(d.get("label") or n), n) for n, d in built.graph.nodes(data=True)
+                 if d.get("kind") != "cluster"]
+        return [(iri, f"{kind}: {label}") for kind, label, iri in sorted(found)]
+
+
+def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, Any]:
+    """The filter form's choices and current values."""
+    return {
+        "families": [(name, FAMILY_TEXT.get(name, name)) for name in FAMILIES],
+        "years": YEARS,
+        "ecosystems": ecosystems,
+        "colours": list(COLOUR_BY.items()),
+        "sizes": list(SIZE_BY.items()),
+        "family": query.filters.family or "",
+        "year": query.filters.year or "",
+        "ecosystem": query.filters.ecosystem or "",
+        "colour": query.colour,
+        "size": query.size,
+    }
+
+
+def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
+    """Counts, the metrics table rows, the top brokers and the communities of a built view."""
+    graph = built.graph
+    rows = [{"iri": n, "href": link(n), **d} for n, d in sorted(graph.nodes(data=True),
+                                                                key=lambda nd: (str(nd[1].get("label")), nd[0]))]
+    label = {n: str(d.get("label") or n) for n, d in graph.nodes(data=True)}
+    top = [(n, label[n], link(n), b) for n, b in brokers(graph, TOP_BROKERS) if b > 0]
+    communities = [{"number": i + 1, "members": [(n, label[n], link(n)) for n in sorted(c, key=lambda m: label[m])]}
+                   for i, c in enumerate(built.communities)]
+    return {
+        "nodes": graph.number_of_nodes(),
+        "edges": graph.number_of_edges(),
+        "modularity": built.modularity,
+        "rows": rows,
+        "brokers": top,
+        "communities": communities,
+        "articulation": sorted(label[n] for n, d in graph.nodes(data=True) if d.get("articulation")),
+    }
+
+
+def sparql_entry(text: str) -> dict[str, str]:
+    """A SPARQL text with its title (from the named query's ``#+ title:`` line) and an editor link."""
+    match = re.search(r"^#\+ title:\s*(.+)$", text, re.MULTILINE)
+    bound = re.findall(r"^\s*VALUES\s*\(([^)]*)\)\s*\{\s*\((.*)\)\s*\}\s*$", text, re.MULTILINE)
+    return {"title": match.group(1).strip() if match else "Query", "text": text,
+            "bound": "; ".join(f"{names.strip()} = {values.strip()}" for names, values in bound),
+            "editor": "/query?" + urlencode({"query": text})}
+
+
+def download_name(view: str, filters: Filters, suffix: str) -> str:
+    """A safe file name naming the view and its filters, e.g. ``collaboration-vanguard-2024.gexf``."""
+    parts = [view, filters.family or "", filters.year or ""]
+    if filters.ecosystem:
+        parts.append(filters.ecosystem.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
+    name = "-".join(p for p in parts if p)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:120] + suffix

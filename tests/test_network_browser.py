@@ -1,0 +1,204 @@
+"""The network views in a real browser (Chromium through Playwright) against a live server: the drawing holds
+every node of the JSON export, the node menu selects a node, a double-click opens its page, the view page
+embeds the drawing and sorts its metrics, and no request ever leaves 127.0.0.1.
+
+Skipped when Chromium is missing, unless ``CLUSTERGRAPH_REQUIRE_BROWSER=1`` (CI), which makes it fail."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+REQUIRED = os.environ.get("CLUSTERGRAPH_REQUIRE_BROWSER") == "1"
+AFIL = "https://w3id.org/clustergraph/id/afil"
+
+
+def _browser_unavailable() -> str | None:
+    """Why no browser test can run here, or None."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser_page(live_server) -> Iterator:
+    """A fresh Chromium page that records the URL of every request it makes (frames included)."""
+    reason = _browser_unavailable()
+    if reason:
+        if REQUIRED:
+            pytest.fail(f"CLUSTERGRAPH_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(f"browser tests need Chromium: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.requests = []  # type: ignore[attr-defined]
+        page.errors = []  # type: ignore[attr-defined]
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.set_default_timeout(20_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def off_host(urls: list[str]) -> list[str]:
+    """The requests that went anywhere but 127.0.0.1."""
+    return [u for u in urls if urlsplit(u).scheme not in ("data", "blob", "about")
+            and urlsplit(u).hostname != "127.0.0.1"]
+
+
+def exported(live_server, path: str) -> dict:
+    """The node-link JSON export of a view."""
+    with live_server.client() as client:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment")
+    return response.json()
+
+
+def test_drawing_holds_every_node_and_the_menu_selects_one(browser_page, live_server) -> None:
+    page = browser_page
+    data = exported(live_server, "/network/collaboration.json")
+    page.goto(live_server.url + "/network/collaboration/graph")
+    page.wait_for_function("typeof network !== 'undefined' && network !== null")
+    assert page.evaluate("nodes.length") == len(data["nodes"]) > 0
+    assert page.evaluate("edges.length") == len(data["edges"]) > 0
+    assert page.locator("h1").count() == 1
+    label = next(n["label"] for n in data["nodes"] if n["id"] == AFIL)
+    page.click("#select-node-ts-control")
+    page.keyboard.type("Intelligent Factory")
+    page.locator(".ts-dropdown .option", has_text=label).first.click()
+    page.wait_for_function("network.getSelectedNodes().length === 1")
+    assert page.evaluate("network.getSelectedNodes()") == [AFIL]
+    assert page.is_visible("#details")
+    assert page.inner_text("#details-title") == label
+    assert page.get_attribute("#details-link", "href") == "/id/afil"
+    page.click("#reset-selection")
+    assert page.evaluate("network.getSelectedNodes()") == []
+    assert not page.errors
+    assert not off_host(page.requests)
+
+
+def test_double_click_on_a_node_opens_its_page(browser_page, live_server) -> None:
+    page = browser_page
+    page.goto(live_server.url + "/network/collaboration/graph")
+    page.wait_for_function("typeof network !== 'undefined' && network !== null")
+    point = page.evaluate("""(id) => {
+        network.fit({animation: false});
+        const p = network.canvasToDOM(network.getPositions([id])[id]);
+        const box = document.getElementById('mynetwork').getBoundingClientRect();
+        return {x: box.left + p.x, y: box.top + p.y};
+    }""", AFIL)
+    with page.expect_navigation():
+        page.mouse.dblclick(point["x"], point["y"])
+    assert urlsplit(page.url).path == "/id/afil"
+    assert not off_host(page.requests)
+
+
+def test_view_page_embeds_the_drawing_and_sorts_the_metrics(browser_page, live_server) -> None:
+    page = browser_page
+    data = exported(live_server, "/network/collaboration.json?year=2024")
+    page.goto(live_server.url + "/network/collaboration?year=2024")
+    frame = page.frame_locator("#network-frame")
+    frame.locator("#mynetwork canvas").wait_for()
+    drawing = next(f for f in page.frames if urlsplit(f.url).path == "/network/collaboration/graph")
+    assert parse_qs(urlsplit(drawing.url).query) == {"year": ["2024"]}
+    assert drawing.evaluate("nodes.length") == len(data["nodes"]) == int(page.inner_text("#node-count"))
+    for href in page.eval_on_selector_all("ul.downloads a", "links => links.map(a => a.getAttribute('href'))"):
+        assert "year=2024" in href
+    assert "SELECT" in page.inner_text("pre.sparql >> nth=0")
+    page.click("#metrics th >> text=Betweenness")
+    page.click("#metrics th >> text=Betweenness")  # descending
+    assert page.get_attribute("#metrics th >> nth=6", "aria-sort") == "descending"
+    values = [float(v) for v in page.eval_on_selector_all(
+        "#metrics tbody tr td:nth-child(7)", "cells => cells.map(c => c.dataset.value)")]
+    assert values == sorted(values, reverse=True) and len(values) == len(data["nodes"])
+    first_broker = page.inner_text("ol.brokers li >> nth=0 >> a")
+    assert page.inner_text("#metrics tbody tr >> nth=0 >> td >> nth=0") == first_broker
+    assert not page.errors
+    assert not off_host(page.requests)
+
+
+def test_index_form_carries_filters_to_a_view(browser_page, live_server) -> None:
+    page = browser_page
+    page.goto(live_server.url + "/network")
+    page.select_option("#family", "vanguard")
+    with page.expect_navigation():
+        page.click("#open-collaboration")
+    parts = urlsplit(page.url)
+    assert parts.path == "/network/collaboration"
+    assert parse_qs(parts.query, keep_blank_values=True) == {"family": ["vanguard"]}
+    assert page.locator("#family option[selected]").get_attribute("value") == "vanguard"
+    others = page.eval_on_selector_all("p.summary a", "links => links.map(a => a.getAttribute('href'))")
+    assert others and all(re.search(r"[?&]family=vanguard(&|$)", href) for href in others)
+    assert not off_host(page.requests)
+
+
+# The routes over HTTP (no browser needed): downloads, filters carried, errors.
+
+@pytest.mark.parametrize(("suffix", "media_type", "start"), [
+    (".gexf", "application/gexf+xml", b"<?xml"),
+    (".graphml", "application/graphml+xml", b"<?xml"),
+    (".nodes.csv", "text/csv", b"Id,Label,"),
+    (".edges.csv", "text/csv", b"Source,Target,Weight,"),
+    (".json", "application/json", b"{"),
+])
+def test_downloads_are_attachments(live_server, suffix: str, media_type: str, start: bytes) -> None:
+    with live_server.client() as client:
+        response = client.get(f"/network/collaboration{suffix}", params={"family": "vanguard", "year": "2024"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+    assert response.headers["content-disposition"] == \
+        f'attachment; filename="collaboration-vanguard-2024{suffix}"'
+    assert response.content.lstrip().startswith(start)
+
+
+def test_view_page_shows_sparql_metrics_and_carries_filters(live_server) -> None:
+    with live_server.client() as client:
+        response = client.get("/network/participation", params={"family": "vanguard", "colour": "kind"})
+    assert response.status_code == 200
+    html = response.text
+    assert 'src="/network/participation/graph?family=vanguard&amp;colour=kind"' in html
+    assert 'href="/network/participation.gexf?family=vanguard"' in html
+    assert 'href="/network/collaboration?family=vanguard&amp;colour=kind"' in html
+    assert "cg:family" in html and "family-vanguard" in html  # the bound SPARQL
+    assert 'id="metrics"' in html and 'class="brokers"' in html
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//(?!w3id\.org)""", html)
+
+
+def test_index_lists_the_views_and_the_filters(live_server) -> None:
+    with live_server.client() as client:
+        html = client.get("/network", params={"year": "2022"}).text
+    for view in ("collaboration", "participation", "alignment", "compare"):
+        assert f'href="/network/{view}?year=2022"' in html
+    assert '<option value="vanguard">' in html and '<option value="2022" selected>' in html
+    assert "EU industrial ecosystem: " in html  # the ecosystem choices
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/network/nothing", 404),
+    ("/network/nothing/graph", 404),
+    ("/network/nothing.gexf", 404),
+    ("/network/collaboration?family=nothing", 400),
+    ("/network/collaboration/graph?year=1999", 400),
+    ("/network/collaboration.json?ecosystem=javascript:alert(1)", 400),
+    ("/network/collaboration?colour=members", 400),
+])
+def test_unknown_views_and_bad_filters(live_server, path: str, status: int) -> None:
+    with live_server.client() as client:
+        assert client.get(path).status_code == status
