@@ -155,3 +155,9 @@ def test_cli_writes_every_format(tmp_path, project_store_root) -> None:
     assert "vis-network" in (tmp_path / "net.html").read_text() or "vis.Network" in (tmp_path / "net.html").read_text()
     bad = run_cli("network", "--year", "1999", "-o", str(tmp_path / "x.json"), "--format", "json", "--store", store)
     assert bad.returncode == 2 and "year" in bad.stderr
+
+
+def test_node_size_prefers_an_exact_total_over_an_approximate_one(view) -> None:
+    # 2024: the LTC report states 143 members; AFIL's slides say "about 150" (approximate).
+    graph = view("collaboration").graph
+    assert graph.nodes[AFIL]["members"] == 143
