@@ -50,10 +50,9 @@ def service_description(svc: Services, endpoint: str) -> list[ox.Triple]:
         if media_type in FORMATS:
             fmt = ox.NamedNode("http://www.w3.org/ns/formats/" + FORMATS[media_type])
             triples.append(ox.Triple(service, _sd("resultFormat"), fmt))
-    store = svc.store()
+    sizes = svc.memo("graph-sizes", lambda: [(g, _count(svc.store(), g)) for g in svc.store().named_graphs()])
     total = 0
-    for index, graph in enumerate(store.named_graphs()):
-        size = _count(store, graph)
+    for index, (graph, size) in enumerate(sizes):
         total += size
         node, graph_node = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
         triples += [

@@ -5,7 +5,7 @@ One :class:`Services` lives on ``app.state.services``; handlers reach it through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,16 @@ class Services:
     pool: QueryPool
     named_queries: dict[str, NamedQuery]
     templates: Jinja2Templates
+    per_build: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def memo(self, name: str, compute: Any) -> Any:
+        """``compute()`` once per published build (a new build or write gets a fresh value)."""
+        key = (str(self.store().location), name)
+        if key not in self.per_build:
+            if len(self.per_build) > 64:
+                self.per_build.clear()
+            self.per_build[key] = compute()
+        return self.per_build[key]
 
     def store(self) -> EmbeddedStore:
         """The current build, opened read-only in this process (for small, bounded page queries).
