@@ -54,7 +54,7 @@ def make_router(services: Services) -> APIRouter:
 def home(request: Request, svc: Services = Depends(services)) -> Response:
     """Counts by class, the source documents and graphs, the report editions and where to go next."""
     select = svc.select
-    labels = catalogue.load_labels(select)
+    labels = svc.memo("labels", lambda: catalogue.load_labels(select))
     sources = catalogue.source_documents(select, labels)
     context = {
         "counts": catalogue.home_counts(select),
@@ -85,7 +85,7 @@ def browse_kind(kind: str, request: Request, svc: Services = Depends(services)) 
     if chosen is None:
         raise NotFound(f"no browsable kind {kind!r}; known kinds: {', '.join(catalogue.KINDS_BY_SLUG)}")
     search = request.query_params.get("q", "")[: catalogue.MAX_SEARCH]
-    labels = catalogue.load_labels(svc.select)
+    labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
     entries = catalogue.browse(svc.select, chosen, labels, search)
     total = catalogue.kind_counts(svc.select)[chosen.slug] if search else len(entries)
     context = {"kind": chosen, "entries": entries, "q": search, "total": total, "compact": compact}
