@@ -253,6 +253,30 @@ def network(
 
 
 @app.command()
+def synth(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write: use it as a project's data/.")],
+    preset: Annotated[Optional[str], typer.Option(help="region (~7k triples), eccp (~1M) or 10m (~10M).")] = None,
+    clusters: Annotated[Optional[int], typer.Option(help="Cluster organisations (overrides the preset).")] = None,
+    scale: Annotated[Optional[float], typer.Option(help="Members and projects per cluster, as a factor.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same bytes.")] = 42,
+    overwrite: Annotated[bool, typer.Option(help="Replace earlier synthetic output in the folder.")] = False,
+    root: RootOption = Path("."),
+) -> None:
+    """Write reproducible synthetic data in the project's ontology, conforming to the shapes."""
+    from clustergraph.synth import PRESETS, SynthConfig, generate
+
+    if preset is not None and preset not in PRESETS:
+        raise typer.BadParameter(f"--preset must be one of {', '.join(PRESETS)}")
+    base = PRESETS[preset] if preset else SynthConfig(clusters=clusters or 15)
+    config = SynthConfig(clusters=clusters or base.clusters, scale=scale if scale is not None else base.scale,
+                         seed=seed)
+    report = generate(config, output, reference=Layout(root).data_dir / "reference", overwrite=overwrite)
+    out.print(f"wrote {report.triples} triples in {report.files} files to {output} "
+              f"({report.clusters} clusters, {report.organisations} organisations, {report.projects} projects, "
+              f"{report.seconds:.1f}s)")
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(__version__)
