@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pyoxigraph as ox
 import pytest
+from formats import RDF_FORMATS
 from bs4 import BeautifulSoup
 
 from clustergraph.iris import DATA, GRAPH, ONTOLOGY, PREFIXES
@@ -16,14 +17,6 @@ from live import LiveServer, start_server
 AFIL = ox.NamedNode(DATA + "afil")
 AFIL_LABEL = ox.Literal("Lombardy Intelligent Factory Association", language="en")
 PREF_LABEL = ox.NamedNode(PREFIXES["skos"] + "prefLabel")
-RDF_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
 SUFFIXES = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json",
             "rdf": "application/rdf+xml", "trig": "application/trig", "nq": "application/n-quads"}
 

@@ -11,6 +11,7 @@ import time
 import httpx
 import pyoxigraph as ox
 import pytest
+from formats import RDF_FORMATS
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
@@ -25,14 +26,6 @@ RESULT_FORMATS = {
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
     "text/csv": ox.QueryResultsFormat.CSV,
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
 }
 
 
@@ -71,14 +64,14 @@ def test_select_in_every_results_format(live_server, media_type: str) -> None:
     assert "Lombardy Intelligent Factory Association" in parsed_values(response, RESULT_FORMATS[media_type])
 
 
-@pytest.mark.parametrize("media_type", list(GRAPH_FORMATS))
+@pytest.mark.parametrize("media_type", list(RDF_FORMATS))
 def test_construct_in_every_graph_format(live_server, media_type: str) -> None:
     query = f"CONSTRUCT {{ <{AFIL}> ?p ?o }} WHERE {{ <{AFIL}> ?p ?o }}"
     with live_server.client() as client:
         response = client.get("/sparql", params={"query": query}, headers={"Accept": media_type})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(media_type)
-    quads = list(ox.parse(response.content, format=GRAPH_FORMATS[media_type]))
+    quads = list(ox.parse(response.content, format=RDF_FORMATS[media_type]))
     assert any(q.subject == ox.NamedNode(AFIL) and q.object == ox.Literal("Lombardy Intelligent Factory Association",
                                                                           language="en") for q in quads)
 

@@ -153,27 +153,44 @@ def _collaboration_view(select: Select, queries: dict[str, NamedQuery], filters:
     return NetworkView("collaboration", filters, collaboration_graph(rows, sizes), [sparql, sizes_sparql])
 
 
+class _Links:
+    """Nodes, and for each linked pair the roles and editions that link it; one edge per pair."""
+
+    def __init__(self, sizes: dict[str, tuple[str, int]]) -> None:
+        self.graph = nx.Graph()
+        self.sizes = sizes
+        self.roles: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.editions: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+    def cluster(self, iri: str, label: str) -> None:
+        name, members = self.sizes.get(iri, (label, 0))
+        self.graph.add_node(iri, label=name or label or iri, kind="cluster", members=members)
+
+    def node(self, iri: str, label: str, kind: str) -> None:
+        self.graph.add_node(iri, label=label or iri, kind=kind, members=0)
+
+    def link(self, a: str, b: str, role: str, edition: str) -> None:
+        self.roles[(a, b)].add(role)
+        self.editions[(a, b)].add(edition)
+
+    def build(self) -> nx.Graph:
+        for (a, b), names in sorted(self.roles.items()):
+            self.graph.add_edge(a, b, role=", ".join(sorted(names)), weight=1.0, shared=1,
+                                editions=", ".join(sorted(self.editions[(a, b)])))
+        return self.graph
+
+
 def participation_graph(rows: Rows, sizes: dict[str, tuple[str, int]]) -> nx.Graph:
     """Clusters and the items and programmes they take part in; roles and editions on the edges."""
-    graph = nx.Graph()
-    roles: dict[tuple[str, str], set[str]] = defaultdict(set)
-    editions: dict[tuple[str, str], set[str]] = defaultdict(set)
+    links = _Links(sizes)
     for row in rows:
-        cluster, item = row["cluster"], row["item"]
-        label, members = sizes.get(cluster, (row["clusterLabel"], 0))
-        graph.add_node(cluster, label=label or cluster, kind="cluster", members=members)
-        graph.add_node(item, label=row["itemLabel"] or item, kind=row["familyLabel"] or "initiative", members=0)
-        roles[(cluster, item)].add(row["roleLabel"] or "participant")
-        editions[(cluster, item)].add(row["edition"])
+        links.cluster(row["cluster"], row["clusterLabel"])
+        links.node(row["item"], row["itemLabel"], row["familyLabel"] or "initiative")
+        links.link(row["cluster"], row["item"], row["roleLabel"] or "participant", row["edition"])
         if row["programme"]:
-            graph.add_node(row["programme"], label=row["programmeLabel"] or row["programme"], kind="programme",
-                           members=0)
-            roles[(item, row["programme"])].add("funded under")
-            editions[(item, row["programme"])].add(row["edition"])
-    for (a, b), names in sorted(roles.items()):
-        graph.add_edge(a, b, role=", ".join(sorted(names)), editions=", ".join(sorted(editions[(a, b)])),
-                       weight=1.0, shared=1)
-    return graph
+            links.node(row["programme"], row["programmeLabel"], "programme")
+            links.link(row["item"], row["programme"], "funded under", row["edition"])
+    return links.build()
 
 
 def _participation_view(select: Select, queries: dict[str, NamedQuery], filters: Filters) -> NetworkView:
@@ -184,20 +201,12 @@ def _participation_view(select: Select, queries: dict[str, NamedQuery], filters:
 
 def alignment_graph(rows: Rows, sizes: dict[str, tuple[str, int]]) -> nx.Graph:
     """Clusters against ecosystems and PNRR components; how each link is stated on the edge."""
-    graph = nx.Graph()
-    how: dict[tuple[str, str], set[str]] = defaultdict(set)
-    editions: dict[tuple[str, str], set[str]] = defaultdict(set)
+    links = _Links(sizes)
     for row in rows:
-        cluster, target = row["cluster"], row["ecosystem"]
-        label, members = sizes.get(cluster, (row["clusterLabel"], 0))
-        graph.add_node(cluster, label=label or cluster, kind="cluster", members=members)
-        graph.add_node(target, label=row["ecosystemLabel"] or target, kind=row["kind"], members=0)
-        how[(cluster, target)].add(row["how"])
-        editions[(cluster, target)].add(row["edition"])
-    for (a, b), names in sorted(how.items()):
-        graph.add_edge(a, b, role=", ".join(sorted(names)), editions=", ".join(sorted(editions[(a, b)])),
-                       weight=1.0, shared=1)
-    return graph
+        links.cluster(row["cluster"], row["clusterLabel"])
+        links.node(row["ecosystem"], row["ecosystemLabel"], row["kind"])
+        links.link(row["cluster"], row["ecosystem"], row["how"], row["edition"])
+    return links.build()
 
 
 def _alignment_view(select: Select, queries: dict[str, NamedQuery], filters: Filters) -> NetworkView:

@@ -19,15 +19,10 @@ import pyoxigraph as ox
 from clustergraph.errors import ClusterGraphError
 from clustergraph.media_types import GRAPHS, RESULTS
 from clustergraph.result_writers import write_rows
+from clustergraph.results import RESULT_FORMATS
 from clustergraph.store import LiveStore, StoreRoot
 
 CHUNK_BYTES = 64 * 1024
-_BOOLEAN_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ def _answer(conn: Connection, live: LiveStore, job: QueryJob) -> None:
     sender = _ChunkSender(conn)
     if isinstance(result, ox.QueryBoolean):
         conn.send(("meta", "boolean", False))
-        sender.write(result.serialize(format=_BOOLEAN_FORMATS[RESULTS[job.results_media_type]]))
+        sender.write(result.serialize(format=RESULT_FORMATS[RESULTS[job.results_media_type]]))
     elif isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         rows, truncated = _capped(([s[i] for i in range(len(variables))] for s in result), job.row_cap)
