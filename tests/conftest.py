@@ -1,4 +1,10 @@
-"""Shared fixtures: the real project built once per session, and small fixture projects."""
+"""Shared fixtures: the real project built once per session, and small fixture projects.
+
+The read-side suites run against both backends: ``live_server`` is parametrized ``embedded`` (the app over
+the local store) and ``remote`` (the app with ``--store-url`` over one real ``oxigraph serve`` per session,
+loaded with the same build). Tests that are inherently embedded-only are listed in :data:`EMBEDDED_ONLY`
+with the reason.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,10 @@ import pytest
 from clustergraph.build import build
 from clustergraph.layout import Layout
 from clustergraph.queries import load_named_queries
+from clustergraph.remote_build import push_store
+from clustergraph.remote_store import RemoteStore
 from clustergraph.store import EmbeddedStore, StoreRoot
-from live import WRITE_TOKEN, LiveServer, start_server
+from live import WRITE_TOKEN, LiveServer, start_oxigraph, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data"
@@ -35,10 +43,51 @@ def project_store(project_store_root: StoreRoot) -> EmbeddedStore:
     return project_store_root.open_current()
 
 
+BACKENDS = ("embedded", "remote")
+# module name -> why its tests run on the embedded backend only
+EMBEDDED_ONLY = {
+    "test_time_limit": "it watches the worker processes' CPU and their SIGKILL; the remote runner has no workers "
+                       "(its time limit is tested in test_remote_backend.py)",
+}
+BROWSER_ONLY_EMBEDDED = ("drives Chromium over pages whose HTML both backends serve alike (checked over HTTP on "
+                         "both); one browser run keeps the slowest suite's time")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that uses ``live_server`` once per backend, except the embedded-only ones."""
+    if "live_server" not in metafunc.fixturenames:
+        return
+    module = metafunc.module.__name__.rpartition(".")[2]
+    embedded_only = module in EMBEDDED_ONLY or "browser_page" in metafunc.fixturenames
+    backends = ("embedded",) if embedded_only else BACKENDS
+    metafunc.parametrize("live_server", backends, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def live_server(project_store_root: StoreRoot) -> Iterator[LiveServer]:
-    """A real ``clustergraph serve`` (uvicorn) on 127.0.0.1 and a free port, over the built store."""
-    with start_server(project_store_root.path, time_limit="5") as server:
+def oxigraph_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real ``oxigraph serve --union-default-graph`` for the session (base URL), empty."""
+    with start_oxigraph(tmp_path_factory.mktemp("oxigraph")) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def remote_store(oxigraph_url: str, project_store: EmbeddedStore) -> RemoteStore:
+    """The session's Oxigraph server holding the built project (pushed graph by graph, as a remote build does)."""
+    remote = RemoteStore.from_urls(oxigraph_url)
+    push_store(project_store, remote)
+    return remote
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest, project_store_root: StoreRoot) -> Iterator[LiveServer]:
+    """A real ``clustergraph serve`` (uvicorn) on 127.0.0.1 and a free port, over the built store
+    (``embedded``) or over the session's Oxigraph server holding the same build (``remote``)."""
+    backend = getattr(request, "param", "embedded")
+    settings = {"time_limit": "5"}
+    if backend == "remote":
+        settings["store_url"] = request.getfixturevalue("remote_store").query_url
+    with start_server(project_store_root.path, **settings) as server:
+        server.backend = backend
         yield server
 
 

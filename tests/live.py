@@ -1,9 +1,11 @@
-"""Start a real ``clustergraph serve`` process on 127.0.0.1 and a free port, and stop it afterwards."""
+"""Start a real ``clustergraph serve`` process (or a real ``oxigraph serve`` SPARQL server) on 127.0.0.1 and a
+free port, and stop it afterwards."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -24,6 +26,7 @@ class LiveServer:
     url: str
     process: subprocess.Popen
     store: Path
+    backend: str = "embedded"  # or "remote": the app serves from an Oxigraph server (--store-url)
 
     def client(self, **kwargs) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)
@@ -58,6 +61,47 @@ def start_server(store: Path, *, write_token: str = "", **settings: str) -> Iter
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` console script of the ``oxigraph`` PyPI package (a test extra)."""
+    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(found).exists():
+        raise RuntimeError("the oxigraph server is not installed (pip install oxigraph; it is in the test extras)")
+    return found
+
+
+@contextlib.contextmanager
+def start_oxigraph(location: Path, *, timeout_s: int = 4) -> Iterator[str]:
+    """A real ``oxigraph serve --union-default-graph`` over ``location``; yields its base URL.
+
+    ``--timeout-s`` stops the server's own work on a query the app gave up on (the app's time limit only
+    ends the app's wait).
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+         "--union-default-graph", "--timeout-s", str(timeout_s)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"oxigraph serve exited with {process.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"oxigraph serve at {base} did not answer within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:

@@ -3,15 +3,6 @@ reached by the SPARQL 1.1 Protocol (loaded through the Graph Store Protocol)."""
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import httpx
 import pytest
 
 from clustergraph.errors import QuerySyntaxError, StoreError
@@ -24,34 +15,10 @@ from live import free_port
 QUERIES = load_named_queries(ROOT / "queries")
 
 
-def oxigraph_binary() -> str:
-    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-    if not Path(found).exists():
-        pytest.fail("the oxigraph server is not installed (pip install oxigraph; it is in the test extras)")
-    return found
-
-
 @pytest.fixture(scope="module")
-def remote(tmp_path_factory, project_store) -> Iterator[RemoteStore]:
-    port = free_port()
-    process = subprocess.Popen(
-        [oxigraph_binary(), "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-         "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            time.sleep(0.2)
-        store = RemoteStore(base + "/query", store_url=base + "/store")
-        store.load(project_store.quads())
-        yield store
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def remote(remote_store) -> RemoteStore:
+    """The session's Oxigraph server, loaded with the built project through the Graph Store Protocol."""
+    return remote_store
 
 
 def rows(result) -> list[tuple[str, ...]]:

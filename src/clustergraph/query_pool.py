@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Protocol
 
 from clustergraph import errors
 from clustergraph.query_worker import QueryJob
@@ -25,8 +26,35 @@ from clustergraph.query_worker import QueryJob
 _ERROR_TYPES: dict[str, type[errors.ClusterGraphError]] = {
     "QuerySyntaxError": errors.QuerySyntaxError,
     "QueryRefused": errors.QueryRefused,
+    "QueryTimeout": errors.QueryTimeout,
     "StoreError": errors.StoreError,
 }
+
+
+class StreamedAnswer(Protocol):
+    """What a runner hands back: the answer's kind (boolean, solutions, graph), truncation flag and bytes."""
+
+    kind: str
+    truncated: bool
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def read_all(self) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class QueryRunner(Protocol):
+    """Runs query jobs under a time limit: :class:`QueryPool` (embedded store) or
+    :class:`clustergraph.remote_query.RemoteQueryRunner` (a SPARQL server)."""
+
+    size: int
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def run(self, job: QueryJob, *, time_limit: float) -> StreamedAnswer: ...
 
 
 class Worker:
@@ -106,7 +134,7 @@ class Answer:
                     return
                 else:
                     self.done = True
-                    raise _error_from(message)
+                    raise error_from(message)
         finally:
             self.close()
 
@@ -164,7 +192,7 @@ class QueryPool:
             raise
         if message[0] != "meta":
             self.release(worker, healthy=True)
-            raise _error_from(message)
+            raise error_from(message)
         return Answer(self, worker, deadline, time_limit, kind=message[1], truncated=message[2])
 
     async def receive(self, worker: Worker, deadline: float, time_limit: float) -> tuple:
@@ -202,6 +230,7 @@ class QueryPool:
         self._idle.put_nowait(worker)  # type: ignore[union-attr]
 
 
-def _error_from(message: tuple) -> errors.ClusterGraphError:
+def error_from(message: tuple) -> errors.ClusterGraphError:
+    """The typed error of an ``("error", kind, text)`` message."""
     _, kind, text = message
     return _ERROR_TYPES.get(kind, errors.QueryError)(text)

@@ -9,10 +9,11 @@ blocking Oxigraph operator (GROUP BY, ORDER BY) and give its CPU back.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -75,23 +76,33 @@ def main(conn: Connection, store_root: str) -> None:
 
 
 def _answer(conn: Connection, live: LiveStore, job: QueryJob) -> None:
-    result = run(live, job)
     sender = _ChunkSender(conn)
+    write_answer(run(live, job), job, lambda kind, truncated: conn.send(("meta", kind, truncated)), sender)
+    sender.flush()
+    conn.send(("end",))
+
+
+def write_answer(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple], job: QueryJob,
+                 start: Callable[[str, bool], None], out: BinaryIO) -> None:
+    """Cap ``result`` at ``job.row_cap``, announce its kind and truncation with ``start(kind, truncated)``
+    (kind: boolean, solutions or graph), then write it to ``out`` in the media type ``job`` chose.
+
+    Shared by the worker processes (embedded store) and the remote runner (SPARQL server), so both answer
+    with the same bytes, caps and flags.
+    """
     if isinstance(result, ox.QueryBoolean):
-        conn.send(("meta", "boolean", False))
-        sender.write(result.serialize(format=RESULT_FORMATS[RESULTS[job.results_media_type]]))
+        start("boolean", False)
+        out.write(result.serialize(format=RESULT_FORMATS[RESULTS[job.results_media_type]]))
     elif isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         rows, truncated = _capped(([s[i] for i in range(len(variables))] for s in result), job.row_cap)
-        conn.send(("meta", "solutions", truncated))
+        start("solutions", truncated)
         for piece in write_rows(RESULTS[job.results_media_type], variables, rows):
-            sender.write(piece.encode("utf-8"))
+            out.write(piece.encode("utf-8"))
     else:
         triples, truncated = _capped(result, job.row_cap)
-        conn.send(("meta", "graph", truncated))
-        ox.serialize(triples, output=sender, format=GRAPHS[job.graph_media_type], prefixes=dict(job.prefixes))
-    sender.flush()
-    conn.send(("end",))
+        start("graph", truncated)
+        ox.serialize(triples, output=out, format=GRAPHS[job.graph_media_type], prefixes=dict(job.prefixes))
 
 
 def run(live: LiveStore, job: QueryJob) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
@@ -115,7 +126,6 @@ def _capped(items: Iterable, cap: int) -> tuple[Iterable, bool]:
         return items, False
     head = list(itertools.islice(items, cap + 1))
     return head[:cap], len(head) > cap
-
 
 
 if __name__ == "__main__":

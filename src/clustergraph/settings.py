@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from clustergraph.errors import SettingsError
 from clustergraph.iris import BASE
@@ -77,6 +78,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors", bool, True, "Send Access-Control-Allow-Origin: * on data responses (never with credentials)."),
     Setting("write_token", str, "", "Bearer token enabling /update and writes to /store; empty means read-only.",
             secret=True),
+    Setting("store_url", str, "", "SPARQL 1.1 query endpoint of a server to serve from (and to build into) instead "
+            "of the local store; an Oxigraph base URL (http://host:7878) or a URL ending in /query also gives its "
+            "/store and /update. Empty: the embedded store."),
+    Setting("graph_store_url", str, "", "Graph Store Protocol endpoint of that server (loading, /store writes); "
+            "empty: derived by Oxigraph's convention from store_url."),
+    Setting("update_url", str, "", "SPARQL Update endpoint of that server (forwarded /update); empty: derived "
+            "by Oxigraph's convention from store_url."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -94,10 +102,18 @@ class Settings:
     workers: int = 2
     cors: bool = True
     write_token: str = ""
+    store_url: str = ""
+    graph_store_url: str = ""
+    update_url: str = ""
 
     @property
     def writable(self) -> bool:
         return bool(self.write_token)
+
+    @property
+    def remote(self) -> bool:
+        """Whether the app serves from a SPARQL server (store_url) rather than the local store."""
+        return bool(self.store_url)
 
     def public_items(self) -> list[tuple[Setting, Any]]:
         """Each setting with its value, secrets masked, for the settings page."""
@@ -106,6 +122,8 @@ class Settings:
             value = getattr(self, setting.name)
             if setting.secret:
                 value = "(set)" if value else "(not set)"
+            elif isinstance(value, str) and "@" in value and "://" in value:
+                value = _without_password(value)
             items.append((setting, value))
         return items
 
@@ -136,7 +154,23 @@ def load_settings(
         raise SettingsError("time_limit must be more than 0 seconds")
     if not settings.base_iri.endswith("/"):
         raise SettingsError(f"base_iri {settings.base_iri!r} must end with '/'")
+    for name in ("store_url", "graph_store_url", "update_url"):
+        url = getattr(settings, name)
+        parts = urlsplit(url)
+        if url and (parts.scheme not in ("http", "https") or not parts.netloc):
+            raise SettingsError(f"{name} {url!r} is not an http:// or https:// URL")
+    if (settings.graph_store_url or settings.update_url) and not settings.store_url:
+        raise SettingsError("graph_store_url and update_url need store_url (the server's query endpoint)")
     return settings
+
+
+def _without_password(url: str) -> str:
+    """``url`` with the password of its user part masked (a server URL may carry credentials)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS], "Settings and SETTINGS disagree"

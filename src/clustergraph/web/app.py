@@ -1,8 +1,12 @@
-"""The app factory: one FastAPI application per call, over one store root. No module-level app or store."""
+"""The app factory: one FastAPI application per call, over one store root or one SPARQL server.
+No module-level app or store."""
 
 from __future__ import annotations
 
 import contextlib
+import shutil
+import tempfile
+from pathlib import Path
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -13,7 +17,9 @@ from starlette.middleware.cors import CORSMiddleware
 from clustergraph import __version__
 from clustergraph.layout import Layout
 from clustergraph.queries import load_named_queries
-from clustergraph.query_pool import QueryPool
+from clustergraph.query_pool import QueryPool, QueryRunner
+from clustergraph.remote_query import RemoteQueryRunner
+from clustergraph.remote_store import RemoteStore
 from clustergraph.settings import Settings
 from clustergraph.store import LiveStore, StoreRoot
 from clustergraph.web import api_docs
@@ -40,13 +46,25 @@ initiatives they take part in and the policy instruments that frame them.
 
 
 def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastAPI:
-    """Build the application serving ``store`` (the store root whose ``current`` build is read).
+    """Build the application serving ``store`` (the store root whose ``current`` build is read), or the
+    SPARQL server of ``settings.store_url`` when it is set (the store root is then not read).
 
     :raises NamedQueryError: when a file of ``layout.queries_dir`` is malformed.
+    :raises StoreError: for a store URL that is not http(s).
     """
     named = load_named_queries(layout.queries_dir) if layout.queries_dir.is_dir() else {}
-    pool = QueryPool(store.path, size=settings.workers)
-    state = Services(settings, store, layout, LiveStore(store), pool, named, make_templates())
+    remote: RemoteStore | None = None
+    scratch: Path | None = None
+    pool: QueryRunner
+    if settings.remote:
+        remote = RemoteStore.from_urls(settings.store_url, graph_store_url=settings.graph_store_url,
+                                       update_url=settings.update_url, timeout=settings.time_limit)
+        pool = RemoteQueryRunner(remote, size=settings.workers)
+        scratch = Path(tempfile.mkdtemp(prefix="clustergraph-remote-"))
+    else:
+        pool = QueryPool(store.path, size=settings.workers)
+    state = Services(settings, store, layout, LiveStore(store), pool, named, make_templates(), remote=remote,
+                     scratch=scratch)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +73,8 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
             yield
         finally:
             await pool.close()
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
 
     app = FastAPI(
         title="clustergraph",

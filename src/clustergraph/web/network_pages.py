@@ -76,7 +76,7 @@ class ViewCache:
         :raises StoreError: before the first build.
         """
         store = svc.store()
-        key = (str(store.location), id(store), view, filters)
+        key = (svc.build_key(), view, filters)
         with self._lock:
             if key in self._views:
                 self._views.move_to_end(key)

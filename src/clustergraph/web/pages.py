@@ -171,7 +171,13 @@ def settings_page(request: Request, svc: Services = Depends(services)) -> Respon
 
 
 def build_info(svc: Services) -> dict[str, Any]:
-    """The current build's name, time and size, or why there is none."""
+    """The current build's name, time and size, or why there is none (or the remote server's URL and size)."""
+    if svc.remote is not None:
+        try:
+            size: int | None = svc.store().quad_count()
+        except StoreError:
+            size = None
+        return {"name": svc.remote.query_url, "remote": True, "quads": size}
     current = svc.store_root.current()
     if current is None:
         return {"name": None}

@@ -44,7 +44,7 @@ def service_description(svc: Services, endpoint: str) -> list[ox.Triple]:
         ox.Triple(dataset, _sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, _sd("Graph")),
     ]
-    if svc.settings.writable:
+    if svc.settings.writable and (svc.remote is None or svc.remote.update_url):
         triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
     for media_type in (*RESULTS, *GRAPHS):
         if media_type in FORMATS:

@@ -1,10 +1,17 @@
-"""What the HTTP handlers share: settings, the store, the query pool, named queries and templates.
+"""What the HTTP handlers share: settings, the store, the query runner, named queries and templates.
 
 One :class:`Services` lives on ``app.state.services``; handlers reach it through :func:`services`.
+
+The store is the local store root's current build (embedded), or a SPARQL 1.1 server (``store_url``, a
+:class:`RemoteStore`). Handlers read it only through the shared read interface
+(:class:`clustergraph.remote_store.ReadStore`). Values computed once per build (:meth:`Services.memo`,
+network views, dumps) are kept per published build on the embedded store; a remote server has no build
+to key on, so they are kept for :data:`REMOTE_CACHE_SECONDS` and then computed again.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,13 +24,16 @@ from starlette.responses import Response
 from clustergraph import __version__
 from clustergraph.iris import PREFIXES
 from clustergraph.layout import Layout
-from clustergraph.query_pool import QueryPool
+from clustergraph.errors import StoreError
+from clustergraph.query_pool import QueryRunner
 from clustergraph.queries import NamedQuery
+from clustergraph.remote_store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
-from clustergraph.store import EmbeddedStore, LiveStore, StoreRoot
+from clustergraph.store import LiveStore, StoreRoot
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
+REMOTE_CACHE_SECONDS = 60
 
 
 @dataclass
@@ -34,25 +44,57 @@ class Services:
     store_root: StoreRoot
     layout: Layout
     live: LiveStore
-    pool: QueryPool
+    pool: QueryRunner
     named_queries: dict[str, NamedQuery]
     templates: Jinja2Templates
     per_build: dict[tuple[str, str], Any] = field(default_factory=dict)
+    remote: RemoteStore | None = None
+    scratch: Path | None = None  # a private folder for remote dumps
+
+    def build_key(self) -> str:
+        """A name for the data being served: the published build's folder name on the embedded store; on a
+        remote server, ``remote-<n>`` for the current :data:`REMOTE_CACHE_SECONDS` window.
+
+        :raises StoreError: before the first build (embedded store).
+        """
+        if self.remote is not None:
+            return f"remote-{int(time.time() // REMOTE_CACHE_SECONDS)}"
+        current = self.store_root.current()
+        if current is None:
+            raise StoreError("no store has been built yet (run `clustergraph build`)")
+        return current.name
+
+    def dumps_folder(self) -> Path:
+        """Where the dumps of the data being served are cached (one subfolder per :meth:`build_key`)."""
+        if self.remote is not None and self.scratch is not None:
+            return self.scratch / "dumps"
+        return self.store_root.path / "dumps"
+
+    @property
+    def can_write(self) -> bool:
+        """Whether writes are on: a write token, and on a remote server an Update or Graph Store URL."""
+        if not self.settings.writable:
+            return False
+        return self.remote is None or bool(self.remote.update_url or self.remote.store_url)
 
     def memo(self, name: str, compute: Any) -> Any:
-        """``compute()`` once per published build (a new build or write gets a fresh value)."""
-        key = (str(self.store().location), name)
+        """``compute()`` once per published build (a new build or write gets a fresh value); on a remote
+        server, once per :data:`REMOTE_CACHE_SECONDS`."""
+        key = (self.build_key(), name)
         if key not in self.per_build:
             if len(self.per_build) > 64:
                 self.per_build.clear()
             self.per_build[key] = compute()
         return self.per_build[key]
 
-    def store(self) -> EmbeddedStore:
-        """The current build, opened read-only in this process (for small, bounded page queries).
+    def store(self) -> ReadStore:
+        """The current build, opened read-only in this process, or the remote server (for small, bounded page
+        queries; only the shared read interface).
 
         :raises StoreError: before the first build.
         """
+        if self.remote is not None:
+            return self.remote
         return self.live.get()
 
     def select(self, sparql: str) -> list[dict[str, Any]]:

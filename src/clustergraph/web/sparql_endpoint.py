@@ -17,7 +17,7 @@ from clustergraph.errors import BadRequest, UnsupportedMediaType
 from clustergraph.iris import PREFIXES
 from clustergraph.media_types import GRAPHS, HTML, RESULTS, from_format_parameter, with_charset
 from clustergraph.query_guard import inspect_query
-from clustergraph.query_pool import Answer
+from clustergraph.query_pool import StreamedAnswer
 from clustergraph.query_worker import QueryJob
 from clustergraph.web.service_description import service_description
 from clustergraph.web.services import Services, services
@@ -187,7 +187,7 @@ def _check_iri(iri: str) -> None:
         raise BadRequest(f"graph IRI {iri[:100]!r} is not a valid IRI") from exc
 
 
-async def stream_answer(answer: Answer, media_type: str, row_cap: int, *, head_only: bool = False) -> Response:
+async def stream_answer(answer: StreamedAnswer, media_type: str, row_cap: int, *, head_only: bool = False) -> Response:
     """A streaming response over the worker's chunks; errors before the first chunk become statuses."""
     chunks = answer.chunks()
     try:

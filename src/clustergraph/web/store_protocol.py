@@ -4,6 +4,11 @@ Reads of ``/store`` are open. Writes, and ``/update`` itself, exist only when a 
 and need it as ``Authorization: Bearer <token>`` (401 without one, 403 with a wrong one). The default graph
 of ``/store?default`` is the union of all graphs, as at ``/sparql``; writes to it go to the store's own
 default graph, which is part of that union.
+
+On a remote SPARQL server (``store_url``) writes are forwarded: ``/update`` to the server's Update URL and
+``/store`` writes to its Graph Store URL, after the same token check and the same LOAD/SERVICE guard. A route
+whose server URL is unknown is not offered (``/update`` answers 404, ``PUT``/``POST``/``DELETE /store`` 405).
+Forwarded writes are as atomic as the server makes them, and last until the next ``build --store-url``.
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ def make_router(svc: Services) -> APIRouter:
     router.add_api_route("/store", store_get, methods=["GET"], summary="Graph Store Protocol: read a graph",
                          response_class=Response)
     router.add_api_route("/store", store_get, methods=["HEAD"], include_in_schema=False)
-    if svc.settings.writable:
+    remote = svc.remote
+    if svc.settings.writable and (remote is None or remote.store_url):
         router.add_api_route("/store", store_put, methods=["PUT"], summary="Replace a graph (token)")
         router.add_api_route("/store", store_post, methods=["POST"], summary="Add to a graph (token)")
         router.add_api_route("/store", store_delete, methods=["DELETE"], summary="Drop a graph (token)")
+    if svc.settings.writable and (remote is None or remote.update_url):
         router.add_api_route("/update", update, methods=["POST"], summary="SPARQL 1.1 Update (token)",
                              response_class=Response)
     return router
@@ -108,7 +115,10 @@ async def store_put(request: Request, svc: Services = Depends(services)) -> Resp
     named, graph = _named_target(request)
     existed = graph is None or svc.store().has_graph(graph)
     triples = await _triples_from_body(request)
-    await asyncio.to_thread(store_writes.put_graph, svc.store_root, graph, triples)
+    if svc.remote is not None:
+        await asyncio.to_thread(svc.remote.put_graph, graph, triples)
+    else:
+        await asyncio.to_thread(store_writes.put_graph, svc.store_root, graph, triples)
     return Response(status_code=204 if existed else 201)
 
 
@@ -116,7 +126,10 @@ async def store_post(request: Request, svc: Services = Depends(services)) -> Res
     require_token(request, svc)
     _, graph = _named_target(request)
     triples = await _triples_from_body(request)
-    await asyncio.to_thread(store_writes.post_graph, svc.store_root, graph, triples)
+    if svc.remote is not None:
+        await asyncio.to_thread(svc.remote.post_graph, graph, triples)
+    else:
+        await asyncio.to_thread(store_writes.post_graph, svc.store_root, graph, triples)
     return Response(status_code=204)
 
 
@@ -125,7 +138,10 @@ async def store_delete(request: Request, svc: Services = Depends(services)) -> R
     _, graph = _named_target(request)
     if graph is not None and not svc.store().has_graph(graph):
         raise NotFound(f"the store has no graph {graph}")
-    await asyncio.to_thread(store_writes.delete_graph, svc.store_root, graph)
+    if svc.remote is not None:
+        await asyncio.to_thread(svc.remote.delete_graph, graph)
+    else:
+        await asyncio.to_thread(store_writes.delete_graph, svc.store_root, graph)
     return Response(status_code=204)
 
 
@@ -153,5 +169,8 @@ async def update(request: Request, svc: Services = Depends(services)) -> Respons
         text = updates[0]
     else:
         raise UnsupportedMediaType(f"Content-Type {content_type or '(none)'}: send {SPARQL_UPDATE} or {FORM}")
-    await asyncio.to_thread(store_writes.apply_update, svc.store_root, text)
+    if svc.remote is not None:
+        await asyncio.to_thread(svc.remote.update, text)
+    else:
+        await asyncio.to_thread(store_writes.apply_update, svc.store_root, text)
     return Response(status_code=204)

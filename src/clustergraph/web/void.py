@@ -24,10 +24,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import FileResponse, Response
 
-from clustergraph.errors import NotFound, StoreError
+from clustergraph.errors import NotFound
 from clustergraph.iris import DATA, PREFIXES
 from clustergraph.media_types import with_charset
-from clustergraph.store import EmbeddedStore
+from clustergraph.remote_store import ReadStore
 from clustergraph.web.linked_data import MEDIA_FOR_SUFFIX, RDF_TYPES, alternate_links, choose_media_type, serialize
 from clustergraph.web.resource_view import PREFIX_DECL
 from clustergraph.web.services import Services, services
@@ -70,7 +70,8 @@ def void_suffix(request: Request, suffix: str, svc: Services = Depends(services)
 
 def _void(request: Request, svc: Services, suffix: str | None) -> Response:
     media_type = choose_media_type(request, suffix, VOID_TYPES, html=False)
-    triples = void_triples(svc.store(), str(request.base_url), svc.store_root.current())
+    build = None if svc.remote is not None else svc.store_root.current()
+    triples = void_triples(svc.store(), str(request.base_url), build)
     headers = {"Vary": "Accept", "Link": alternate_links("/.well-known/void", media_type, VOID_TYPES)}
     return Response(serialize(media_type, triples, []), media_type=with_charset(media_type), headers=headers)
 
@@ -79,13 +80,13 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
 
 
-def _count(store: EmbeddedStore, expression: str, where: str) -> int:
+def _count(store: ReadStore, expression: str, where: str) -> int:
     """A single COUNT over the distinct triples of the union."""
     rows = list(store.query(f"{PREFIX_DECL}SELECT ({expression} AS ?n) WHERE {{ {where} }}"))
     return int(rows[0]["n"].value)
 
 
-def statistics(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
+def statistics(store: ReadStore, dataset: ox.NamedNode) -> list[ox.Triple]:
     """void:triples, distinct subjects, objects, classes, properties and entities."""
     union = f"{{ {DISTINCT_TRIPLES} }}"
     figures = {
@@ -99,7 +100,7 @@ def statistics(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
     return [ox.Triple(dataset, ox.NamedNode(VOID + name), _int(n)) for name, n in figures.items()]
 
 
-def partitions(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
+def partitions(store: ReadStore, dataset: ox.NamedNode) -> list[ox.Triple]:
     """One void:classPartition per class (with its entities) and void:propertyPartition per property."""
     triples: list[ox.Triple] = []
     classes = store.query("SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c } GROUP BY ?c ORDER BY ?c")
@@ -114,7 +115,7 @@ def partitions(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
     return triples
 
 
-def subsets(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
+def subsets(store: ReadStore, dataset: ox.NamedNode) -> list[ox.Triple]:
     """One void:subset per named graph: its triples and its primary source document."""
     triples: list[ox.Triple] = []
     sources = {r["g"].value: r["doc"] for r in store.query(
@@ -129,7 +130,7 @@ def subsets(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
     return triples
 
 
-def curated(store: EmbeddedStore, dataset: ox.NamedNode) -> list[ox.Triple]:
+def curated(store: ReadStore, dataset: ox.NamedNode) -> list[ox.Triple]:
     """What the reference data says about the dataset (title, description, license, sources, ...)."""
     rows = store.query(f"SELECT DISTINCT ?p ?o WHERE {{ {dataset} ?p ?o }}")
     return [ox.Triple(dataset, row["p"], row["o"]) for row in rows]
@@ -150,7 +151,7 @@ def access(base_url: str, dataset: ox.NamedNode) -> list[ox.Triple]:
     return triples
 
 
-def void_triples(store: EmbeddedStore, base_url: str, build: Path | None) -> list[ox.Triple]:
+def void_triples(store: ReadStore, base_url: str, build: Path | None) -> list[ox.Triple]:
     """The whole VoID description of the current build."""
     dataset = ox.NamedNode(DATASET)
     triples = curated(store, dataset)
@@ -180,16 +181,14 @@ def dump(name: str, svc: Services = Depends(services)) -> Response:
 
 
 def dump_path(svc: Services, name: str, fmt: ox.RdfFormat) -> Path:
-    """The cached dump file of the current build, written (atomically) when missing."""
-    build = svc.store_root.current()
-    if build is None:
-        raise StoreError("no store has been built yet (run `clustergraph build`)")
-    folder = svc.store_root.path / "dumps" / build.name
+    """The cached dump file of the current build (on a remote server: of the current cache window), written
+    (atomically) when missing."""
+    folder = svc.dumps_folder() / svc.build_key()
     target = folder / name
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    prune_dumps(folder.parent, keep=build.name)
+    prune_dumps(folder.parent, keep=folder.name)
     handle, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -202,7 +201,7 @@ def dump_path(svc: Services, name: str, fmt: ox.RdfFormat) -> Path:
     return target
 
 
-def write_dump(store: EmbeddedStore, out, fmt: ox.RdfFormat) -> None:
+def write_dump(store: ReadStore, out, fmt: ox.RdfFormat) -> None:
     """Every quad (dataset formats) or the distinct triples of the union (Turtle), with the prefixes."""
     if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
         ox.serialize(store.quads(), out, fmt, prefixes=PREFIXES)
