@@ -64,11 +64,11 @@ def test_crash_while_loading_removes_the_half_written_build(tmp_path, monkeypatc
     build(Layout(make_project(tmp_path / "good")), root)
     before = root.current()
 
-    def explode(build_dir: Path, quads: list) -> int:
-        (build_dir / "partial").write_text("half")
+    def explode(store, sources) -> None:
+        store.bulk_load(path=str(sources[0].path), format=sources[0].format)  # half the files are in
         raise OSError("disk full")
 
-    monkeypatch.setattr("clustergraph.build.write_store", explode)
+    monkeypatch.setattr("clustergraph.build.load_sources", explode)
     with pytest.raises(OSError):
         build(Layout(make_project(tmp_path / "again")), root)
     assert root.current() == before

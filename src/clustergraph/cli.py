@@ -39,6 +39,9 @@ RootOption = Annotated[Path, typer.Option("--root", help="Project root holding o
 StoreOption = Annotated[
     Optional[Path], typer.Option("--store", help="Store folder (builds + 'current' link). Default: ROOT/.store")
 ]
+EngineOption = Annotated[str, typer.Option(
+    help="SHACL engine: 'sparql' (shapes compiled to SPARQL, run in Oxigraph; fast at any size) or 'pyshacl' "
+         "(the reference implementation; small projects only).")]
 EXPORT_FORMATS = {"turtle": "turtle", "nquads": "nquads", "trig": "trig", "jsonld": "jsonld", "ntriples": "ntriples"}
 
 
@@ -63,18 +66,45 @@ def _print_warnings(warnings: list) -> None:
 
 
 @app.command()
-def build(root: RootOption = Path("."), store: StoreOption = None) -> None:
-    """Parse, validate (SHACL) and load the data into a fresh store, then publish it atomically."""
-    report = run_build(Layout(root), _store_root(root, store), progress=_progress)
+def build(
+    root: RootOption = Path("."),
+    store: StoreOption = None,
+    store_url: Annotated[Optional[str], typer.Option(help=_setting_help("store_url"))] = None,
+    graph_store_url: Annotated[Optional[str], typer.Option(help=_setting_help("graph_store_url"))] = None,
+    engine: EngineOption = "sparql",
+) -> None:
+    """Load the data into a fresh store, validate it there (SHACL), then publish it atomically.
+
+    With --store-url (or CLUSTERGRAPH_STORE_URL), publish to that SPARQL server instead: each project graph is
+    replaced through the Graph Store Protocol (not atomic across graphs); nothing is sent if validation fails.
+    """
+    settings = load_settings({"store_url": store_url, "graph_store_url": graph_store_url})
+    if settings.remote:
+        _build_remote(root, settings)
+        return
+    report = run_build(Layout(root), _store_root(root, store), engine=engine, progress=_progress)
     _print_warnings(report.warnings)
     timing = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items())
     out.print(f"built {report.quads} quads from {report.files} files into {report.store} ({timing})")
 
 
+def _build_remote(root: Path, settings) -> None:
+    from clustergraph.remote_build import build_remote
+    from clustergraph.remote_store import RemoteStore
+
+    remote = RemoteStore.from_urls(settings.store_url, graph_store_url=settings.graph_store_url)
+    result = build_remote(Layout(root), remote, progress=_progress)
+    _print_warnings(result.build.warnings)
+    push = result.push
+    out.print(f"built {result.build.quads} quads from {result.build.files} files and sent {push.triples} triples "
+              f"in {len(push.replaced)} graphs to {remote.store_url} (deleted {len(push.deleted)} stale project "
+              f"graph(s); push {push.seconds:.2f}s)")
+
+
 @app.command()
-def validate(root: RootOption = Path(".")) -> None:
-    """Check syntax and SHACL shapes without loading anything; exit 1 on any violation."""
-    report, files = check(Layout(root), progress=_progress)
+def validate(root: RootOption = Path("."), engine: EngineOption = "sparql") -> None:
+    """Check syntax and SHACL shapes in a throw-away store, publishing nothing; exit 1 on any violation."""
+    report, files = check(Layout(root), engine=engine, progress=_progress)
     _print_warnings(report.warnings)
     report.raise_for_violations()
     out.print(f"valid: {files} files conform to the shapes ({len(report.warnings)} warning(s))")
@@ -192,6 +222,9 @@ def serve(
     body_cap: Annotated[Optional[int], typer.Option(help=_setting_help("body_cap"))] = None,
     workers: Annotated[Optional[int], typer.Option(help=_setting_help("workers"))] = None,
     cors: Annotated[Optional[bool], typer.Option("--cors/--no-cors", help=_setting_help("cors"))] = None,
+    store_url: Annotated[Optional[str], typer.Option(help=_setting_help("store_url"))] = None,
+    graph_store_url: Annotated[Optional[str], typer.Option(help=_setting_help("graph_store_url"))] = None,
+    update_url: Annotated[Optional[str], typer.Option(help=_setting_help("update_url"))] = None,
 ) -> None:
     """Serve the SPARQL endpoint, named-query API, linked data and web pages (FastAPI under uvicorn).
 
@@ -202,12 +235,19 @@ def serve(
     from clustergraph.web.app import create_app
 
     overrides = {"host": host, "port": port, "base_iri": base_iri, "time_limit": time_limit, "row_cap": row_cap,
-                 "body_cap": body_cap, "workers": workers, "cors": cors}
+                 "body_cap": body_cap, "workers": workers, "cors": cors, "store_url": store_url,
+                 "graph_store_url": graph_store_url, "update_url": update_url}
     settings = load_settings(overrides)
     store_root = _store_root(root, store)
-    store_root.open_current()  # fail early, with the CLI's message, when nothing has been built
     application = create_app(settings, store_root, layout=Layout(root))
-    err.print(f"serving {store_root.current()} at http://{settings.host}:{settings.port}/")
+    if settings.remote:
+        remote = application.state.services.remote
+        remote.ping()  # fail early, naming the URL, when the server does not answer
+        source = f"the SPARQL server {remote.query_url}"
+    else:
+        store_root.open_current()  # fail early, with the CLI's message, when nothing has been built
+        source = str(store_root.current())
+    err.print(f"serving {source} at http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 
