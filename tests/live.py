@@ -55,11 +55,7 @@ def start_server(store: Path, *, write_token: str = "", **settings: str) -> Iter
         _wait_until_up(url, process)
         yield LiveServer(url, process, store)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 
@@ -97,11 +93,16 @@ def start_oxigraph(location: Path, *, timeout_s: int = 4) -> Iterator[str]:
             time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate ``process``, and kill it if it has not ended after 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:

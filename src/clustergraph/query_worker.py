@@ -40,11 +40,12 @@ class QueryJob:
     prefixes: tuple[tuple[str, str], ...] = ()
 
 
-class _ChunkSender:
-    """A binary file-like object that sends what is written to it in chunks over the pipe."""
+class ChunkSender:
+    """A binary file-like object that hands what is written to it to ``send`` as ``("chunk", bytes)``
+    messages of about CHUNK_BYTES (over the worker's pipe, or onto the remote runner's queue)."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, send: Callable[[tuple], None]) -> None:
+        self.send = send
         self.buffer = bytearray()
 
     def write(self, data: bytes) -> int:
@@ -55,7 +56,7 @@ class _ChunkSender:
 
     def flush(self) -> None:
         if self.buffer:
-            self.conn.send(("chunk", bytes(self.buffer)))
+            self.send(("chunk", bytes(self.buffer)))
             self.buffer.clear()
 
 
@@ -76,7 +77,7 @@ def main(conn: Connection, store_root: str) -> None:
 
 
 def _answer(conn: Connection, live: LiveStore, job: QueryJob) -> None:
-    sender = _ChunkSender(conn)
+    sender = ChunkSender(conn.send)
     write_answer(run(live, job), job, lambda kind, truncated: conn.send(("meta", kind, truncated)), sender)
     sender.flush()
     conn.send(("end",))

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator
 
 from clustergraph import errors
 from clustergraph.query_pool import error_from
-from clustergraph.query_worker import CHUNK_BYTES, QueryJob, write_answer
+from clustergraph.query_worker import ChunkSender, QueryJob, write_answer
 from clustergraph.remote_store import RemoteStore
 
 QUEUE_CHUNKS = 16
@@ -48,7 +48,6 @@ class _Job:
         self.loop = loop
         self.queue: asyncio.Queue[tuple] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
         self.cancel = threading.Event()
-        self.buffer = bytearray()
 
     def send(self, message: tuple) -> None:
         """Put ``message`` on the queue from the producing thread, waiting while it is full."""
@@ -63,17 +62,6 @@ class _Job:
                 if self.cancel.is_set() or self.loop.is_closed():
                     future.cancel()
                     raise _Cancelled from None
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        if len(self.buffer) >= CHUNK_BYTES:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.send(("chunk", bytes(self.buffer)))
-            self.buffer.clear()
 
 
 class RemoteAnswer:
@@ -176,8 +164,9 @@ class RemoteQueryRunner:
                 named_graphs=list(job.named_graphs) if job.named_graphs is not None else None,
                 time_limit=time_limit,
             ) as result:
-                write_answer(result, job, lambda kind, truncated: flight.send(("meta", kind, truncated)), flight)
-                flight.flush()
+                sender = ChunkSender(flight.send)
+                write_answer(result, job, lambda kind, truncated: flight.send(("meta", kind, truncated)), sender)
+                sender.flush()
             flight.send(("end",))
         except _Cancelled:
             pass

@@ -26,6 +26,7 @@ from clustergraph.iris import SHAPES, compact
 from clustergraph.shape_checks import Check, compile_checks
 
 ENGINES = ("sparql", "pyshacl")
+_FRESH_VARIABLE = re.compile(r"\?_[a-z]+\d+")
 _TEMPLATE_VARIABLE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -65,14 +66,21 @@ def validate_store(store: ox.Store, shapes: rdflib.Graph, files: FileLocator, *,
     :raises ShapesError: for shapes the SPARQL engine cannot compile.
     """
     counts: dict[str, int] = {}
+    classes: dict[str, list[str]] = {}
 
     def count(pattern: str) -> int:
-        if pattern not in counts:
+        key = _canonical_variables(pattern)  # the compiler's fresh names differ between equal patterns
+        if key not in counts:
             rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", use_default_graph_as_union=True)
-            counts[pattern] = int(next(iter(rows))["n"].value)  # type: ignore[index]
-        return counts[pattern]
+            counts[key] = int(next(iter(rows))["n"].value)  # type: ignore[index]
+        return counts[key]
 
-    checks = compile_checks(shapes, subclasses=lambda cls: _subclasses(store, cls), count=count)
+    def subclasses(cls: str) -> list[str]:
+        if cls not in classes:
+            classes[cls] = _subclasses(store, cls)
+        return classes[cls]
+
+    checks = compile_checks(shapes, subclasses=subclasses, count=count)
     checks.sort(key=lambda c: c.component != "sparql")  # the SPARQL constraints scan most: start them first
 
     def run(check: Check) -> list[Violation]:
@@ -91,6 +99,11 @@ def validate_store(store: ox.Store, shapes: rdflib.Graph, files: FileLocator, *,
     report.violations = _unique(report.violations)
     report.warnings = _unique(report.warnings)
     return report
+
+
+def _canonical_variables(pattern: str) -> str:
+    names: dict[str, str] = {}
+    return _FRESH_VARIABLE.sub(lambda m: names.setdefault(m[0], f"?_{len(names)}"), pattern)
 
 
 def _subclasses(store: ox.Store, cls: str) -> list[str]:
