@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run build validate stats serve test clean
+.PHONY: run build validate stats serve test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,23 @@ run: build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Issue 5 benchmarks on synthetic EU-scale data (generated under .bench/): each measures ours and its baseline
+# in the same run; bench/report.py then writes bench/RESULTS.md. Benchmarks that are not there yet are skipped.
+# Smoke run on tiny data, keeping bench/results and RESULTS.md as they are:
+#   CLUSTERGRAPH_BENCH_RESULTS=/tmp/bench-smoke make bench BENCH_ARGS=--quick
+BENCHES := build_scale network_scale throughput named_queries serve_memory
+bench: $(STAMP)
+	@start=$$(date +%s); status=0; \
+	for b in $(BENCHES); do \
+	  if [ -f bench/$$b.py ]; then \
+	    echo "== bench/$$b.py ($$(( $$(date +%s) - start )) s elapsed)"; \
+	    $(BIN)/python bench/$$b.py $(BENCH_ARGS) || { status=1; echo "bench/$$b.py failed"; }; \
+	  else echo "== bench/$$b.py: not present, skipped"; fi; \
+	done; \
+	elapsed=$$(( $$(date +%s) - start )); \
+	$(BIN)/python bench/report.py --elapsed $$elapsed; \
+	echo "make bench: $$elapsed s"; exit $$status
 
 clean:
 	rm -rf .store .pytest_cache

@@ -52,7 +52,7 @@ def start_server(store: Path, *, write_token: str = "", **settings: str) -> Iter
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_up(url + "/api/version", process)
         yield LiveServer(url, process, store)
     finally:
         stop(process)
@@ -105,13 +105,14 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Poll ``url`` until it answers 200, failing early if ``process`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url + "/api/version", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"server at {url} did not answer within {timeout} s")

@@ -10,7 +10,6 @@ import re
 import time
 from collections.abc import Iterator
 
-import httpx
 import pyoxigraph as ox
 import pytest
 

@@ -8,6 +8,8 @@ Two readers agree before anything runs: rdflib's SPARQL parser (a real parse tre
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from pyparsing import ParseException
@@ -34,8 +36,10 @@ class QueryInfo:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
+@functools.lru_cache(maxsize=4096)
 def inspect_query(sparql: str) -> QueryInfo:
-    """Form and dataset clauses of a query.
+    """Form and dataset clauses of a query, remembered per text: rdflib's parse costs tens of milliseconds of
+    CPU, and clients, pages and dashboards send the same texts again and again (refusals are not cached).
 
     :raises QueryRefused: for SERVICE or LOAD anywhere in the query, or for an update sent as a query.
 

@@ -92,12 +92,6 @@ def check_url(url: str, what: str) -> str:
     return url
 
 
-@functools.lru_cache(maxsize=2048)
-def _inspect(sparql: str) -> QueryInfo:
-    """The query guard, remembered per text (pages send the same few queries again and again)."""
-    return inspect_query(sparql)
-
-
 @functools.lru_cache(maxsize=256)
 def dataset_clause(sparql: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The IRIs of the query's ``FROM`` and ``FROM NAMED`` clauses, prefixes resolved.
@@ -178,7 +172,7 @@ class RemoteStore:
         :raises QueryError: for any other failure, naming the server's status.
         :raises StoreError: when the server cannot be reached.
         """
-        info = _inspect(sparql)
+        info = inspect_query(sparql)
         form = _form(sparql, info, default_graph, named_graphs)
         body = self._post(self.query_url, form, NTRIPLES if info.returns_graph else JSON)
         if info.returns_graph:
@@ -201,7 +195,7 @@ class RemoteStore:
         :raises QueryTimeout: when the server does not answer within ``time_limit``.
         :raises QueryRefused, QuerySyntaxError, QueryError, StoreError: as :meth:`query`.
         """
-        info = _inspect(sparql)
+        info = inspect_query(sparql)
         form = _form(sparql, info, default_graph, named_graphs)
         accept = NTRIPLES if info.returns_graph else JSON
         try:

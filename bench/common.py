@@ -1,0 +1,146 @@
+"""What every benchmark shares: machine details, medians and percentiles, the synthetic projects they run on,
+and the result sections that ``bench/report.py`` assembles into ``bench/RESULTS.md``.
+
+Benchmarks never assert: each measures ours and its baseline in the same run and prints the ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = Path(os.environ.get("CLUSTERGRAPH_BENCH_DIR", ROOT / ".bench"))
+# Where write_section saves sections; CLUSTERGRAPH_BENCH_RESULTS moves them (smoke runs keep the real ones).
+SECTIONS = Path(os.environ.get("CLUSTERGRAPH_BENCH_RESULTS", ROOT / "bench" / "results"))
+sys.path.insert(0, str(ROOT / "tests"))  # live.start_server, browser helpers
+
+ECCP_CLUSTERS = 1200
+
+
+@dataclass
+class Target:
+    """One target of issue 5 with what was measured: ours, the baseline, and whether the target was met."""
+
+    name: str
+    target: str
+    measured: str
+    ratio: float | None = None
+    met: bool | None = None
+    notes: str = ""
+
+
+def machine() -> dict[str, str]:
+    """The machine a run happened on, for the header of RESULTS.md."""
+    import pyoxigraph
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pyoxigraph": pyoxigraph.__version__ if hasattr(pyoxigraph, "__version__") else "",
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (0..100) by nearest rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def timed(run: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]:
+    """Seconds of ``repeat`` runs of ``run`` after ``warmup`` unmeasured ones."""
+    for _ in range(warmup):
+        run()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def synth_project(clusters: int = ECCP_CLUSTERS, scale: float = 1.0, seed: int = 42) -> Path:
+    """A project root (ontology, shapes, queries of this repository; synthetic data/) under ``.bench/``,
+    generated once and reused by later benchmarks of the same run."""
+    from clustergraph.synth import SynthConfig, generate
+
+    root = WORK / f"project-{clusters}x{scale:g}-s{seed}"
+    done = root / ".generated"
+    if done.exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    for folder in ("ontology", "shapes", "queries"):
+        shutil.copytree(ROOT / folder, root / folder)
+    generate(SynthConfig(clusters=clusters, scale=scale, seed=seed), root / "data",
+             reference=ROOT / "data" / "reference")
+    done.touch()
+    return root
+
+
+def built_store(project: Path) -> Path:
+    """The store root of ``project``, loaded once (``project/.store``) by parse and bulk load.
+
+    Endpoint and network benchmarks only need the data in a store; the synthetic data's conformance is
+    tested in tests/test_synth.py and the full build (validation included) is what bench/build_scale.py
+    measures.
+    """
+    from clustergraph.dataset import load_project
+    from clustergraph.layout import Layout
+    from clustergraph.store import StoreRoot, write_store
+
+    store = project / ".store"
+    if not (project / ".built").exists():
+        root = StoreRoot(store)
+        with root.lock():
+            build_dir = root.new_build_dir()
+            write_store(build_dir, load_project(Layout(project)).quads)
+            root.publish(build_dir)
+        (project / ".built").touch()
+    return store
+
+
+def write_section(name: str, title: str, body: str, targets: list[Target]) -> Path:
+    """Save one benchmark's Markdown section and its targets for ``bench/report.py``."""
+    SECTIONS.mkdir(parents=True, exist_ok=True)
+    path = SECTIONS / f"{name}.json"
+    path.write_text(json.dumps({"name": name, "title": title, "body": body,
+                                "targets": [asdict(t) for t in targets]}, indent=2) + "\n")
+    return path
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.2f}x"

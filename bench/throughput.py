@@ -1,0 +1,181 @@
+"""Endpoint throughput: requests per second, p50 and p99 latency with 8 concurrent clients, on a light and a
+heavy named query.
+
+Ours is ``clustergraph serve`` (default settings: 2 query worker processes), asked two ways: through the
+named-query API (``GET /api/queries/<name>``, what the named queries are served at) and through the SPARQL 1.1
+Protocol (``POST /sparql`` with the query's text, default parameters bound). Baselines, in the same run:
+
+* ``oxigraph serve --union-default-graph`` (the real Oxigraph server, same engine version) on a copy of the
+  same store, sent the same SPARQL text by the protocol: target ours >= 0.7x its requests per second;
+* rdflib-endpoint (a throwaway venv under ``.bench/``) on a smaller synthetic project, because rdflib takes
+  minutes and gigabytes to load the ECCP-scale set; ours serves the same subset in the same run:
+  target ours >= 10x its requests per second.
+
+Each measurement is a fixed time (``--seconds``) after a one-second warm-up, repeated ``--repeat`` times;
+medians are reported. The client is a minimal asyncio HTTP/1.1 client in this process; its own CPU share is
+printed, because clients and servers share the machine's cores.
+
+Usage: ``python bench/throughput.py [--quick] [--seconds 3] [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import time
+
+from common import ECCP_CLUSTERS, Target, built_store, fmt_ratio, median, percentile, synth_project, \
+    write_section
+from endpoints import Endpoint, Request, dump_nquads, ours, oxigraph_server, rdflib_endpoint_version, \
+    rdflib_server, run_load, ensure_rdflib_venv
+
+from clustergraph.queries import load_named_queries
+
+LIGHT = "regional-indicators"
+HEAVY = "member-counts-2022-vs-2024"
+CLIENTS = 8
+
+
+def measure(endpoint: Endpoint, requests: list[Request], *, seconds: float, repeat: int) -> dict:
+    """Median requests/s, p50 and p99 (ms) over ``repeat`` fixed-time runs, and the client's CPU share."""
+    run_load(endpoint.url, requests, clients=CLIENTS, seconds=1.0)  # warm-up
+    rates, p50s, p99s, cpu, errors = [], [], [], [], 0
+    for _ in range(repeat):
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        result = run_load(endpoint.url, requests, clients=CLIENTS, seconds=seconds)
+        cpu.append((time.process_time() - cpu_before) / (time.perf_counter() - wall_before))
+        rates.append(result.rate)
+        p50s.append(percentile(result.latencies, 50) * 1000)
+        p99s.append(percentile(result.latencies, 99) * 1000)
+        errors += sum(result.errors.values())
+    return {"rps": median(rates), "p50": median(p50s), "p99": median(p99s), "client_cpu": median(cpu),
+            "errors": errors, "runs": rates}
+
+
+def named_api(query: str) -> list[Request]:
+    return [Request("GET", f"/api/queries/{query}", headers=(("Accept", "application/json"),))]
+
+
+def run_scale(label: str, store, sparql: dict[str, str], baseline, args) -> list[dict]:
+    """Measure ours (named API and /sparql) and one baseline server on ``store`` for both queries."""
+    rows = []
+    with ours(store) as server:
+        for name, text in sparql.items():
+            for route, requests in (("named API", named_api(name)), ("/sparql", [Request.sparql(server, text)])):
+                stats = measure(server, requests, seconds=args.seconds, repeat=args.repeat)
+                rows.append({"data": label, "server": "clustergraph", "route": route, "query": name, **stats})
+                print_row(rows[-1])
+    with baseline as server:
+        print(f"  ({server.name} ready in {server.started_in:.1f} s)")
+        for name, text in sparql.items():
+            stats = measure(server, [Request.sparql(server, text)], seconds=args.seconds, repeat=args.repeat)
+            rows.append({"data": label, "server": server.name, "route": server.query_path, "query": name,
+                         **stats})
+            print_row(rows[-1])
+    return rows
+
+
+def print_row(row: dict) -> None:
+    print(f"  {row['data']:14} {row['server']:16} {row['route']:10} {row['query']:28} {row['rps']:9.1f} "
+          f"{row['p50']:9.1f} {row['p99']:9.1f} {row['client_cpu']:7.0%} {row['errors']:6d}", flush=True)
+
+
+SPARQL_NOTE = "; every /sparql request is also parsed by rdflib in the server's event loop (query_guard)"
+
+
+def find(rows: list[dict], server: str, route: str, query: str) -> dict:
+    return next(r for r in rows if r["server"] == server and r["route"] == route and r["query"] == query)
+
+
+def targets_for(rows: list[dict], baseline: str, minimum: float, data: str) -> list[Target]:
+    targets = []
+    for query, kind in ((LIGHT, "light"), (HEAVY, "heavy")):
+        base = next(r for r in rows if r["server"] == baseline and r["query"] == query)
+        for route in ("named API", "/sparql"):
+            mine = find(rows, "clustergraph", route, query)
+            ratio = mine["rps"] / base["rps"] if base["rps"] else None
+            targets.append(Target(
+                name=f"Throughput, {kind} query `{query}`, ours via {route} vs {baseline} ({data}, 8 clients)",
+                target=f">= {minimum:g}x {baseline} req/s",
+                measured=f"{mine['rps']:.1f} vs {base['rps']:.1f} req/s "
+                         f"(p50 {mine['p50']:.0f} vs {base['p50']:.0f} ms, "
+                         f"p99 {mine['p99']:.0f} vs {base['p99']:.0f} ms)",
+                ratio=ratio, met=None if ratio is None else ratio >= minimum,
+                notes="ratio = ours / baseline req/s" + (SPARQL_NOTE if route == "/sparql" else "")))
+    return targets
+
+
+def markdown(rows: list[dict], notes: list[str]) -> str:
+    lines = ["| data | server | route | query | req/s | p50 ms | p99 ms | client CPU | errors |",
+             "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['data']} | {r['server']} | {r['route']} | `{r['query']}` | {r['rps']:.1f} | "
+                     f"{r['p50']:.1f} | {r['p99']:.1f} | {r['client_cpu']:.0%} | {r['errors']} |")
+    return "\n\n".join(notes) + "\n\n" + "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny data, one short run each (smoke test)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one measurement")
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per server and query (median)")
+    parser.add_argument("--subset-clusters", type=int, default=100,
+                        help="clusters of the smaller project served by rdflib-endpoint and ours")
+    args = parser.parse_args()
+    clusters, subset = (ECCP_CLUSTERS, args.subset_clusters) if not args.quick else (30, 30)
+    if args.quick:
+        args.seconds, args.repeat = 1.0, 1
+    started = time.perf_counter()
+    queries = load_named_queries(synth_project(clusters) / "queries")
+    sparql = {name: queries[name].bind({}) for name in (LIGHT, HEAVY)}
+    eccp = built_store(synth_project(clusters))
+    small = built_store(synth_project(subset))
+    nquads = dump_nquads(small, small.parent / "dump.nq")
+    rdflib_python = ensure_rdflib_venv()
+    print(f"{CLIENTS} clients, {args.repeat} x {args.seconds:g} s per measurement, {os.cpu_count()} cores shared "
+          f"by clients and servers")
+    print(f"  {'data':14} {'server':16} {'route':10} {'query':28} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} "
+          f"{'client':>7} {'errors':>6}")
+    eccp_label, subset_label = f"{clusters} clusters", f"{subset} clusters"
+    rows = run_scale(eccp_label, eccp, sparql, oxigraph_server(eccp), args)
+    rows += run_scale(subset_label, small, sparql, rdflib_server(nquads), args)
+    targets = targets_for([r for r in rows if r["data"] == eccp_label], "oxigraph serve", 0.7, eccp_label)
+    targets += targets_for([r for r in rows if r["data"] == subset_label], "rdflib-endpoint", 10, subset_label)
+    for t in targets:
+        print(f"{t.name}: {t.measured} = {fmt_ratio(t.ratio)} ({'met' if t.met else 'NOT met'})")
+    notes = [
+        f"{CLIENTS} concurrent keep-alive clients (one asyncio process, a minimal HTTP/1.1 client) for "
+        f"{args.seconds:g} s per measurement after a 1 s warm-up, {args.repeat} measurements each, medians shown. "
+        f"Clients and servers share the machine's {os.cpu_count()} cores, so every server also competes with the "
+        f"load generator (its CPU share is the client CPU column).",
+        f"Light query: `{LIGHT}`; heavy query: `{HEAVY}`; default parameters. Ours runs with default settings "
+        f"(2 query worker processes, one uvicorn process). Ours is asked through the named-query API and through "
+        f"`POST /sparql` with the same text the baselines get.",
+        "oxigraph serve: `oxigraph serve --union-default-graph` on a copy of the same store directory.",
+        f"rdflib-endpoint ({rdflib_endpoint_version(rdflib_python)}) runs on a smaller synthetic project "
+        f"({subset} clusters, {count_lines(nquads):,} quads) because loading the ECCP-scale set into rdflib "
+        f"would take minutes and gigabytes; ours serves that same subset in the same run.",
+        "What limits ours (analysis, not re-measured by each run): every request goes through the one uvicorn "
+        "process, which also re-encodes the worker's JSON answer, while oxigraph serve is a native multi-threaded "
+        "server; on the light query that single Python process is the ceiling. `POST /sparql` is slower still: "
+        "the query guard (`clustergraph.query_guard.inspect_query`) parses every query with rdflib's SPARQL "
+        "parser before it runs, about 30 ms of CPU per request, inside the event loop, so /sparql cannot exceed "
+        "roughly 30 requests/s whatever the query. Caching that check per query text, or running it in a thread "
+        "pool, would lift the ceiling (a change to src/, not made here). The heavy query is bound by Oxigraph's "
+        "evaluation on both sides: ours runs 2 at a time (2 query workers), oxigraph serve all 8 at once. Its "
+        "ratio moved between 0.5x and 1.6x from run to run during development, with the load other jobs put "
+        "on the machine; oxigraph serve's light-query rate moved between about 1,700 and 4,400 requests/s.",
+        f"Wall time of this benchmark: {time.perf_counter() - started:.0f} s.",
+    ]
+    write_section("throughput", "Endpoint throughput", markdown(rows, notes), targets)
+
+
+def count_lines(path) -> int:
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()
