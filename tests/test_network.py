@@ -161,3 +161,31 @@ def test_node_size_prefers_an_exact_total_over_an_approximate_one(view) -> None:
     # 2024: the LTC report states 143 members; AFIL's slides say "about 150" (approximate).
     graph = view("collaboration").graph
     assert graph.nodes[AFIL]["members"] == 143
+
+
+def test_alignment_targets_are_the_non_cluster_nodes_of_the_alignment_view(view, project_store) -> None:
+    from clustergraph.network import alignment_targets
+
+    graph = view("alignment").graph
+    expected = sorted((d["kind"], d["label"], n) for n, d in graph.nodes(data=True) if d["kind"] != "cluster")
+    assert alignment_targets(store_select(project_store), QUERIES) == expected
+
+
+def test_the_default_cap_leaves_nothing_out_at_the_region_scale(view) -> None:
+    for name in ("collaboration", "compare"):
+        built = view(name)
+        assert built.left_out == [] and built.graph.graph["max_members"] == 50
+    assert view("collaboration").graph.graph["betweenness"] == "exact"
+
+
+def test_cli_max_members_leaves_wide_items_out_and_says_so(tmp_path, project_store_root) -> None:
+    store = str(project_store_root.path)
+    result = run_cli("network", "--view", "collaboration", "--max-members", "5", "--format", "json",
+                     "-o", str(tmp_path / "capped.json"), "--store", store)
+    assert result.returncode == 0, result.stderr
+    assert "left out of the projection (more than 5 clusters)" in result.stdout
+    graph = json.loads((tmp_path / "capped.json").read_text())["graph"]
+    assert graph["max_members"] == 5 and all(i["members"] > 5 for i in graph["left_out"]) and graph["left_out"]
+    bad = run_cli("network", "--max-members", "1", "-o", str(tmp_path / "x.json"), "--format", "json",
+                  "--store", store)
+    assert bad.returncode == 2 and "max_members" in bad.stderr

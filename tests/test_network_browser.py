@@ -163,3 +163,20 @@ def test_index_lists_the_views_and_the_filters(live_server) -> None:
 def test_unknown_views_and_bad_filters(live_server, path: str, status: int) -> None:
     with live_server.client() as client:
         assert client.get(path).status_code == status
+
+
+def test_view_page_lists_items_left_out_of_the_projection(live_server) -> None:
+    with live_server.client() as client:
+        default = client.get("/network/collaboration").text
+        capped = client.get("/network/collaboration", params={"max_members": "5"}).text
+        exported_graph = client.get("/network/collaboration.json", params={"max_members": "5"}).json()["graph"]
+        bad = client.get("/network/collaboration", params={"max_members": "1"})
+    assert 'id="left-out"' not in default  # at the region's scale (15 clusters) the default cap leaves nothing out
+    assert 'id="left-out"' in capped and "Left out of the projection" in capped
+    assert exported_graph["max_members"] == 5 and exported_graph["left_out"]
+    assert all(item["members"] > 5 for item in exported_graph["left_out"])
+    for item in exported_graph["left_out"]:
+        assert f"({item['members']:,} clusters)" in capped
+    assert 'href="/network/collaboration.gexf?max_members=5"' in capped
+    assert 'name="max_members"' in capped and 'value="5"' in capped
+    assert bad.status_code == 400

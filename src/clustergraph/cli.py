@@ -259,6 +259,9 @@ def network(
     year: Annotated[Optional[str], typer.Option(help="Report edition: 2022 or 2024.")] = None,
     ecosystem: Annotated[Optional[str], typer.Option(help="Ecosystem or PNRR item IRI (alignment view).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html, gexf, graphml, csv or json.")] = "html",
+    max_members: Annotated[Optional[int], typer.Option(
+        "--max-members", help="Leave items with more clusters than this out of the collaboration projection "
+                              "(default 50; 0 keeps every item).")] = None,
     root: RootOption = Path("."),
     store: StoreOption = None,
 ) -> None:
@@ -269,7 +272,7 @@ def network(
     writers = {"gexf": network_export.to_gexf, "graphml": network_export.to_graphml, "json": network_export.to_json}
     if fmt not in (*writers, "html", "csv"):
         raise typer.BadParameter("--format must be one of html, gexf, graphml, csv, json")
-    filters = Filters.parse(family, year, ecosystem)
+    filters = Filters.parse(family, year, ecosystem, max_members)
     queries = load_named_queries(Layout(root).queries_dir)
     built = build_view(store_select(_store_root(root, store).open_current()), queries, view, filters)
     if fmt == "csv":
@@ -290,6 +293,11 @@ def network(
     out.print(f"{view}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges, "
               f"{len(built.communities)} communities (modularity {built.modularity}); wrote "
               + ", ".join(str(p) for p in written))
+    if built.left_out:
+        out.print(f"left out of the projection (more than {filters.max_members} clusters): "
+                  + "; ".join(f"{i['label']} ({i['members']} clusters)" for i in built.left_out))
+    if graph.graph.get("betweenness", "exact") != "exact":
+        out.print(f"betweenness {graph.graph['betweenness']}")
 
 
 @app.command()

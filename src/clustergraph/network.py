@@ -5,7 +5,10 @@ code works on the embedded store or on any SPARQL 1.1 backend that returns rows 
 
 - ``collaboration``: cluster organisations, tied where they share a project, network, pilot or initiative.
   The tie's weight is Newman's collaboration weight (each shared item adds 1/(n-1) for its n clusters), so a
-  pair alone in a project ties more than two of fifteen clusters registered on the same platform.
+  pair alone in a project ties more than two of fifteen clusters registered on the same platform. Items with
+  more than ``Filters.max_members`` clusters (default 50) are left out of the projection and listed on the
+  graph (``graph.graph["left_out"]``): an item every cluster is registered on (the ECCP) would tie every pair
+  and say nothing about who works with whom.
 - ``participation``: the bipartite graph of clusters and the items and programmes they take part in, roles on
   the edges.
 - ``alignment``: clusters against S3 innovation ecosystems, EU industrial ecosystems and PNRR components.
@@ -14,11 +17,14 @@ code works on the embedded store or on any SPARQL 1.1 backend that returns rows 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 from networkx.algorithms import bipartite
 
 from clustergraph.errors import BadRequest
@@ -36,20 +42,30 @@ FAMILIES: dict[str, str] = {
                  "national-regional", "networks", "other-eu", "unspecified")
 }
 YEARS = ("2022", "2024")
+# Items shared by more clusters than this are left out of the cluster-to-cluster projection. The real region has
+# 15 clusters (its widest item, the ECCP registration, has all 15), so nothing is left out there; at ECCP scale
+# the platform registration (every cluster) and international networks of 60 to 400 clusters are.
+DEFAULT_MAX_MEMBERS = 50
 LAYOUT_SEED = 42
 LAYOUT_SCALE = 1000.0
+FAST_LAYOUT_MIN_NODES = 500  # where networkx's spring_layout turns to its slow sparse code
+FAST_LAYOUT_ITERATIONS = 50
+FAST_LAYOUT_GRAVITY = 10.0  # pull to the centre: without it, clusters with no tie fly off and squash the rest
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What a view is restricted to: an initiative family (short name), an edition year, an ecosystem IRI."""
+    """What a view is restricted to: an initiative family (short name), an edition year, an ecosystem IRI; and
+    ``max_members``: items with more clusters than that stay out of the collaboration projection (0: none)."""
 
     family: str | None = None
     year: str | None = None
     ecosystem: str | None = None
+    max_members: int = DEFAULT_MAX_MEMBERS
 
     @classmethod
-    def parse(cls, family: str | None = None, year: str | None = None, ecosystem: str | None = None) -> Filters:
+    def parse(cls, family: str | None = None, year: str | None = None, ecosystem: str | None = None,
+              max_members: str | int | None = None) -> Filters:
         """:raises BadRequest: naming the filter with an unknown value."""
         family, year, ecosystem = (v.strip() if v else None for v in (family, year, ecosystem))
         if family and family not in FAMILIES:
@@ -58,11 +74,21 @@ class Filters:
             raise BadRequest(f"year {year!r} is not one of {', '.join(YEARS)}")
         if ecosystem and not ecosystem.startswith(("http://", "https://")):
             raise BadRequest(f"ecosystem {ecosystem[:80]!r} is not an http(s) IRI")
-        return cls(family or None, year or None, ecosystem or None)
+        cap = DEFAULT_MAX_MEMBERS
+        if max_members is not None and str(max_members).strip() != "":
+            text = str(max_members).strip()
+            if not text.isdigit() or int(text) == 1 or len(text) > 9:
+                raise BadRequest(f"max_members {text[:20]!r} is not 0 (no cap) or a whole number from 2")
+            cap = int(text)
+        return cls(family or None, year or None, ecosystem or None, cap)
 
     def as_params(self) -> dict[str, str]:
-        """The filters that are set, as URL query parameters."""
-        return {k: v for k, v in (("family", self.family), ("year", self.year), ("ecosystem", self.ecosystem)) if v}
+        """The filters that are set, as URL query parameters (``max_members`` only when not the default)."""
+        params = {k: v for k, v in (("family", self.family), ("year", self.year), ("ecosystem", self.ecosystem))
+                  if v}
+        if self.max_members != DEFAULT_MAX_MEMBERS:
+            params["max_members"] = str(self.max_members)
+        return params
 
 
 @dataclass
@@ -75,6 +101,11 @@ class NetworkView:
     sparql: list[str] = field(default_factory=list)
     modularity: float | None = None
     communities: list[list[str]] = field(default_factory=list)
+
+    @property
+    def left_out(self) -> list[dict]:
+        """Items left out of the projection: ``{"iri", "label", "family", "members"}``, widest first."""
+        return list(self.graph.graph.get("left_out", []))
 
 
 def store_select(store: EmbeddedStore) -> Select:
@@ -98,9 +129,20 @@ def build_view(select: Select, queries: dict[str, NamedQuery], view: str, filter
     if view not in builders:
         raise BadRequest(f"view {view!r} is not one of {', '.join(VIEWS)}")
     result = builders[view](select, queries, filters)
-    result.modularity, result.communities = annotate(result.graph)
-    place(result.graph)
+    result.modularity, result.communities = annotate_and_place(result.graph)
     return result
+
+
+def annotate_and_place(graph: nx.Graph) -> tuple[float | None, list[list[str]]]:
+    """:func:`metrics.annotate` and :func:`place` together: the layout runs in a second thread on a copy of the
+    graph made first (its numpy work releases the GIL while Louvain runs in Python), and its positions are
+    written once both are done. Same numbers and positions as calling one after the other."""
+    ordered = _ordered(graph)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        positions = pool.submit(_positions, ordered)
+        found = annotate(graph)
+        _write_positions(graph, positions.result())
+    return found
 
 
 def _run(select: Select, queries: dict[str, NamedQuery], name: str, params: dict[str, str]) -> tuple[str, Rows]:
@@ -121,8 +163,13 @@ def _sizes(select: Select, queries: dict[str, NamedQuery]) -> tuple[str, dict[st
     return sparql, {r["cluster"]: (r["clusterLabel"], int(r["members"] or 0)) for r in rows}
 
 
-def collaboration_graph(rows: Rows, sizes: dict[str, tuple[str, int]]) -> nx.Graph:
-    """Project cluster–item participations onto clusters (Newman's collaboration weights)."""
+def collaboration_graph(rows: Rows, sizes: dict[str, tuple[str, int]],
+                        max_members: int = DEFAULT_MAX_MEMBERS) -> nx.Graph:
+    """Project cluster–item participations onto clusters (Newman's collaboration weights).
+
+    Items with more than ``max_members`` clusters (0: no cap) are left out of the projection; their clusters
+    stay in the graph, and ``graph.graph["left_out"]`` lists them (IRI, label, family, clusters), widest first.
+    """
     items: dict[str, dict[str, str]] = {}
     clusters: dict[str, str] = {}
     memberships: set[tuple[str, str]] = set()
@@ -131,26 +178,34 @@ def collaboration_graph(rows: Rows, sizes: dict[str, tuple[str, int]]) -> nx.Gra
         items[row["item"]] = {"iri": row["item"], "label": row["itemLabel"] or row["item"],
                               "family": row["familyLabel"] or row["family"]}
         memberships.add((row["cluster"], row["item"]))
+    members: dict[str, int] = defaultdict(int)
+    for _, item in memberships:
+        members[item] += 1
+    wide = {i for i, count in members.items() if max_members and count > max_members}
     two_mode = nx.Graph()
     two_mode.add_nodes_from(sorted(clusters), bipartite=0)
-    two_mode.add_nodes_from(sorted(items), bipartite=1)
-    two_mode.add_edges_from(sorted(memberships))
+    two_mode.add_nodes_from(sorted(set(items) - wide), bipartite=1)
+    two_mode.add_edges_from(sorted(m for m in memberships if m[1] not in wide))
     graph = bipartite.collaboration_weighted_projected_graph(two_mode, sorted(clusters))
     for a, b, data in graph.edges(data=True):
         shared = sorted(set(two_mode[a]) & set(two_mode[b]))
         data["shared"] = len(shared)
         data["items"] = sorted((items[i] for i in shared), key=lambda d: (d["label"], d["iri"]))
     for iri in graph.nodes:
-        label, members = sizes.get(iri, (clusters[iri], 0))
-        graph.nodes[iri].update(label=label or clusters[iri], kind="cluster", members=members)
+        label, size = sizes.get(iri, (clusters[iri], 0))
+        graph.nodes[iri].update(label=label or clusters[iri], kind="cluster", members=size)
         graph.nodes[iri].pop("bipartite", None)
+    graph.graph["max_members"] = max_members
+    graph.graph["left_out"] = sorted(({**items[i], "members": members[i]} for i in wide),
+                                     key=lambda d: (-d["members"], d["label"], d["iri"]))
     return graph
 
 
 def _collaboration_view(select: Select, queries: dict[str, NamedQuery], filters: Filters) -> NetworkView:
     sparql, rows = _participations(select, queries, filters, filters.year)
     sizes_sparql, sizes = _sizes(select, queries)
-    return NetworkView("collaboration", filters, collaboration_graph(rows, sizes), [sparql, sizes_sparql])
+    return NetworkView("collaboration", filters, collaboration_graph(rows, sizes, filters.max_members),
+                       [sparql, sizes_sparql])
 
 
 class _Links:
@@ -209,6 +264,15 @@ def alignment_graph(rows: Rows, sizes: dict[str, tuple[str, int]]) -> nx.Graph:
     return links.build()
 
 
+def alignment_targets(select: Select, queries: dict[str, NamedQuery]) -> list[tuple[str, str, str]]:
+    """(kind, label, IRI) of every ecosystem and PNRR item the alignment view can show, sorted: the nodes of the
+    unfiltered alignment view that are not clusters, without building that view (no metrics, no layout)."""
+    found: dict[str, tuple[str, str]] = {}
+    for row in _run(select, queries, "network-alignments", {})[1]:
+        found[row["ecosystem"]] = (row["kind"], row["ecosystemLabel"] or row["ecosystem"])
+    return sorted((kind, label, iri) for iri, (kind, label) in found.items())
+
+
 def _alignment_view(select: Select, queries: dict[str, NamedQuery], filters: Filters) -> NetworkView:
     params = {k: v for k, v in (("edition", filters.year), ("ecosystem", filters.ecosystem)) if v}
     sparql, rows = _run(select, queries, "network-alignments", params)
@@ -227,6 +291,14 @@ def compare_graphs(before: nx.Graph, after: nx.Graph) -> nx.Graph:
         data = dict(after[a][b] if in_after else before[a][b])
         data["status"] = "kept" if in_before and in_after else ("gained" if in_after else "lost")
         graph.add_edge(a, b, **data)
+    left_out: dict[str, dict] = {}
+    for source in (before, after):
+        for item in source.graph.get("left_out", []):
+            if item["members"] > left_out.get(item["iri"], {}).get("members", -1):
+                left_out[item["iri"]] = item
+    if "max_members" in after.graph:
+        graph.graph["max_members"] = after.graph["max_members"]
+        graph.graph["left_out"] = sorted(left_out.values(), key=lambda d: (-d["members"], d["label"], d["iri"]))
     return graph
 
 
@@ -234,19 +306,85 @@ def _compare_view(select: Select, queries: dict[str, NamedQuery], filters: Filte
     sizes_sparql, sizes = _sizes(select, queries)
     old_sparql, old_rows = _participations(select, queries, filters, YEARS[0])
     new_sparql, new_rows = _participations(select, queries, filters, YEARS[1])
-    graph = compare_graphs(collaboration_graph(old_rows, sizes), collaboration_graph(new_rows, sizes))
-    return NetworkView("compare", Filters(filters.family, None, None), graph, [old_sparql, new_sparql, sizes_sparql])
+    cap = filters.max_members
+    graph = compare_graphs(collaboration_graph(old_rows, sizes, cap), collaboration_graph(new_rows, sizes, cap))
+    return NetworkView("compare", Filters(filters.family, None, None, cap), graph,
+                       [old_sparql, new_sparql, sizes_sparql])
 
 
 def place(graph: nx.Graph) -> None:
-    """Seeded spring layout written onto the nodes as x, y (deterministic for the same graph)."""
-    if graph.number_of_nodes() == 0:
-        return
+    """Seeded force-directed layout written onto the nodes as x, y (deterministic for the same graph).
+
+    Below ``FAST_LAYOUT_MIN_NODES`` nodes: networkx's ``spring_layout`` (its dense Fruchterman-Reingold). From
+    there on networkx switches to a sparse implementation that loops in Python (9 s at 1,100 nodes), so
+    :func:`force_layout` runs the same Fruchterman-Reingold forces with whole-matrix numpy operations instead.
+    """
+    _write_positions(graph, _positions(_ordered(graph)))
+
+
+def _ordered(graph: nx.Graph) -> nx.Graph:
+    """A copy with nodes and edges (weights only) in sorted order, so the layout does not depend on insertion."""
     ordered = nx.Graph()
     ordered.add_nodes_from(sorted(graph.nodes))
     ordered.add_edges_from(sorted((min(a, b), max(a, b), {"weight": d.get("weight", 1.0)})
                                   for a, b, d in graph.edges(data=True)))
-    positions = nx.spring_layout(ordered, seed=LAYOUT_SEED, weight="weight", scale=LAYOUT_SCALE)
+    return ordered
+
+
+def _positions(ordered: nx.Graph) -> dict:
+    if ordered.number_of_nodes() == 0:
+        return {}
+    if ordered.number_of_nodes() < FAST_LAYOUT_MIN_NODES:
+        return nx.spring_layout(ordered, seed=LAYOUT_SEED, weight="weight", scale=LAYOUT_SCALE)
+    return force_layout(ordered)
+
+
+def _write_positions(graph: nx.Graph, positions: dict) -> None:
     for node, (x, y) in positions.items():
         graph.nodes[node]["x"] = round(float(x), 2)
         graph.nodes[node]["y"] = round(float(y), 2)
+
+
+def force_layout(graph: nx.Graph, iterations: int = FAST_LAYOUT_ITERATIONS) -> dict:
+    """Fruchterman-Reingold as in networkx (repulsion k²/d between every pair, attraction weight·d²/k along
+    ties, linear cooling, seeded random start) plus a pull to the centre (``FAST_LAYOUT_GRAVITY`` · distance,
+    as in networkx's ``method="energy"``, so nodes without ties ring the others instead of squashing them),
+    with the pairwise forces as whole-matrix numpy operations in float32 (no BLAS, so no thread-dependent
+    sums); scaled to ``LAYOUT_SCALE``. Nodes in ``graph``'s order; the same graph gives the same positions."""
+    nodes = list(graph.nodes)
+    n = len(nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    ties = [(index[a], index[b], float(d.get("weight", 1.0))) for a, b, d in graph.edges(data=True) if a != b]
+    tail = np.array([t[0] for t in ties], dtype=np.int64)
+    head = np.array([t[1] for t in ties], dtype=np.int64)
+    weight = np.array([t[2] for t in ties], dtype=float)
+    pos = np.random.RandomState(LAYOUT_SEED).rand(n, 2).astype(np.float32)  # float32: half the memory traffic
+    k2 = np.float32(1.0 / n)  # k = sqrt(1/n), as networkx
+    k = math.sqrt(1.0 / n)
+    temperature = 0.1 * float(np.ptp(pos, axis=0).max())
+    cooling = temperature / (iterations + 1)
+    dx, dy, d2 = (np.empty((n, n), dtype=np.float32) for _ in range(3))
+    for _ in range(iterations):  # elementwise numpy only: single-threaded, so the same sums every time
+        x, y = pos[:, 0], pos[:, 1]
+        np.subtract(x[:, None], x[None, :], out=dx)
+        np.subtract(y[:, None], y[None, :], out=dy)
+        np.multiply(dx, dx, out=d2)
+        d2 += dy * dy
+        np.maximum(d2, np.float32(1e-4), out=d2)  # networkx clips distances at 0.01
+        np.divide(k2, d2, out=d2)  # now the repulsion factor k²/d²
+        np.fill_diagonal(d2, 0.0)
+        dx *= d2
+        dy *= d2
+        move = np.stack([dx.sum(axis=1), dy.sum(axis=1)], axis=1).astype(float)
+        delta = (pos[tail] - pos[head]).astype(float)
+        length = np.maximum(np.sqrt((delta * delta).sum(axis=1)), 0.01)
+        pull = delta * (weight * length / k)[:, None]
+        for axis in (0, 1):
+            move[:, axis] -= np.bincount(tail, weights=pull[:, axis], minlength=n)
+            move[:, axis] += np.bincount(head, weights=pull[:, axis], minlength=n)
+        move -= FAST_LAYOUT_GRAVITY * (pos - pos.mean(axis=0)).astype(float)  # keeps isolated nodes near the rest
+        size = np.maximum(np.sqrt((move * move).sum(axis=1)), 0.01)
+        pos += (move * (temperature / size)[:, None]).astype(np.float32)
+        temperature -= cooling
+    pos = nx.rescale_layout(pos.astype(float), scale=LAYOUT_SCALE)
+    return dict(zip(nodes, pos))

@@ -3,6 +3,11 @@
 GEXF reads lists as time spells and both XML formats reject None, so :func:`flat` turns every attribute into a
 scalar first (lists of shared items become ``" | "``-joined labels and IRIs). The exports read back into
 networkx with the same nodes, edges and attribute values.
+
+Graph attributes say how the view was made: ``betweenness`` (``exact``, or ``approximate: k of n sampled
+sources, seed 42``), ``max_members`` and ``left_out`` (the items left out of the collaboration projection,
+``label (n clusters)``). GraphML and JSON carry them as graph data; GEXF, which has no graph attributes,
+states them in the graph's ``name``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ EDGE_COLUMNS = ("weight", "shared", "items", "item_iris", "families", "role", "e
 def flat(graph: nx.Graph) -> nx.Graph:
     """A copy of ``graph`` whose attributes are all str, int, float or bool (never None, never a list)."""
     out = nx.Graph()
+    out.graph.update(graph_notes(graph))
     for node, data in sorted(graph.nodes(data=True)):
         out.add_node(node, **{k: _scalar(v) for k, v in data.items() if v is not None})
     for a, b, data in sorted(graph.edges(data=True)):
@@ -34,6 +40,22 @@ def flat(graph: nx.Graph) -> nx.Graph:
     return out
 
 
+def graph_notes(graph: nx.Graph) -> dict[str, str | int]:
+    """The graph attributes as scalars: how betweenness was computed, the cap and what it left out."""
+    notes: dict[str, str | int] = {}
+    if "betweenness" in graph.graph:
+        notes["betweenness"] = str(graph.graph["betweenness"])
+    if "max_members" in graph.graph:
+        notes["max_members"] = int(graph.graph["max_members"])
+        notes["left_out"] = left_out_text(graph.graph.get("left_out", []))
+    return notes
+
+
+def left_out_text(items: list[dict]) -> str:
+    """``"European Cluster Collaboration Platform (1200 clusters) | ..."``, or '' when nothing was left out."""
+    return " | ".join(f"{i['label']} ({i['members']} clusters)" for i in items)
+
+
 def _scalar(value: object) -> str | int | float | bool:
     if isinstance(value, (str, int, float, bool)):
         return value
@@ -44,7 +66,12 @@ def _scalar(value: object) -> str | int | float | bool:
 
 def to_gexf(graph: nx.Graph) -> bytes:
     buffer = io.BytesIO()
-    nx.write_gexf(flat(graph), buffer)
+    out = flat(graph)
+    notes = out.graph
+    out.graph = {}
+    if notes:
+        out.graph["name"] = "; ".join(f"{k}: {v if v != '' else 'none'}" for k, v in notes.items())
+    nx.write_gexf(out, buffer)
     return buffer.getvalue()
 
 

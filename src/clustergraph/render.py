@@ -4,8 +4,11 @@ pyvis 0.3.2's own template always pulls Bootstrap from a CDN, so the page comes 
 ``web/templates/network_view.html``, loaded through a :class:`jinja2.ChoiceLoader` that falls back to pyvis's
 template folder for the ``lib/`` files it inlines (vis-network, tom-select, pyvis's ``utils.js``).
 
-Nodes are added one by one (never ``from_nx``, which changes the graph), sorted by IRI, at the positions the
-view already holds, with physics off: the same view always gives the same HTML. Tooltips are plain text.
+Nodes and edges are appended to the ``Network`` in bulk, as pyvis's own ``Node``/``Edge`` options (the same
+fields ``add_node``/``add_edge`` would store, without their scan of every earlier node and edge per call, which
+is quadratic: minutes at 10,000 edges), sorted by IRI, at the positions the view already holds, with physics
+off: the same view always gives the same HTML (never ``from_nx``, which changes the graph). Tooltips are plain
+text.
 """
 
 from __future__ import annotations
@@ -22,10 +25,14 @@ from typing import Any
 import networkx as nx
 import pyvis
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from pyvis.edge import Edge
 from pyvis.network import Network
+from pyvis.node import Node
 
 from clustergraph.errors import BadRequest
+from clustergraph.metrics import betweenness_is_approximate
 from clustergraph.network import NetworkView
+from clustergraph.network_export import left_out_text
 
 TEMPLATE = "network_view.html"
 OUR_TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
@@ -73,6 +80,7 @@ class PageInfo:
     edge_text: str
     edge_legend: list[LegendEntry] = field(default_factory=list)
     filter_properties: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:  # pyvis may print the heading; keep it a plain title
         return self.title
@@ -100,12 +108,7 @@ def render_html(view: NetworkView, *, link: Callable[[str], str], colour_by: str
     graph = view.graph
     colours, colour_legend = node_colours(graph, colour_by)
     sizes, size_text = node_sizes(graph, size_by)
-    net = Network(height="100%", width="100%", directed=False, select_menu=True, filter_menu=True,
-                  cdn_resources="in_line")
-    for node in sorted(graph.nodes):
-        data = graph.nodes[node]
-        net.add_node(str(node), **node_options(str(node), data, colour=colours[node], size=sizes[node], link=link))
-    add_edges(net, graph, link)
+    net = build_network(view, link=link, colours=colours, sizes=sizes)
     net.heading = PageInfo(
         title=f"{view.view.capitalize()} network",
         colour_by=COLOUR_BY[colour_by],
@@ -114,11 +117,51 @@ def render_html(view: NetworkView, *, link: Callable[[str], str], colour_by: str
         edge_text=edge_text(view.view),
         edge_legend=edge_legend(graph) if view.view == "compare" else [],
         filter_properties=filter_properties(graph),
+        notes=view_notes(view),
     )
     net.templateEnv = template_environment()
     net.path = TEMPLATE
     net.set_options(json.dumps(OPTIONS, sort_keys=True))  # once, last: it swaps the Options object for a dict
     return net.generate_html()
+
+
+def build_network(view: NetworkView, *, link: Callable[[str], str], colours: dict[Any, str],
+                  sizes: dict[Any, float], bulk: bool = True) -> Network:
+    """The pyvis ``Network`` holding the view's nodes and edges, sorted.
+
+    ``bulk`` appends pyvis's ``Node``/``Edge`` options directly (linear); ``bulk=False`` goes through
+    ``add_node``/``add_edge`` (quadratic; kept to check that both give the same data)."""
+    graph = view.graph
+    net = Network(height="100%", width="100%", directed=False, select_menu=True, filter_menu=True,
+                  cdn_resources="in_line")
+    for node in sorted(graph.nodes):
+        options = node_options(str(node), graph.nodes[node], colour=colours[node], size=sizes[node], link=link)
+        if bulk:
+            label, colour = options.pop("label") or str(node), options.pop("color")
+            made = Node(str(node), "dot", label=label, color=colour, font_color=net.font_color, **options)
+            net.nodes.append(made.options)
+            net.node_ids.append(str(node))
+            net.node_map[str(node)] = made.options
+        else:
+            net.add_node(str(node), **options)
+    for a, b, options in edge_entries(graph, link):
+        if bulk:  # the graph has one edge per pair, so add_edge's duplicate check can never fire
+            net.edges.append(Edge(a, b, net.directed, **options).options)
+        else:
+            net.add_edge(a, b, **options)
+    return net
+
+
+def view_notes(view: NetworkView) -> list[str]:
+    """What the reader must know to read the metrics: approximate betweenness, items left out."""
+    notes = []
+    if betweenness_is_approximate(view.graph):
+        notes.append(f"Betweenness is an estimate ({view.graph.graph['betweenness']}); harmonic closeness and "
+                     "the other metrics are exact.")
+    if view.left_out:
+        notes.append(f"Left out of the projection (items with more than {view.graph.graph['max_members']} "
+                     f"clusters, whose ties would join every pair): {left_out_text(view.left_out)}.")
+    return notes
 
 
 def node_colours(graph: nx.Graph, colour_by: str) -> tuple[dict[Any, str], list[LegendEntry]]:
@@ -201,9 +244,10 @@ def node_tooltip(iri: str, data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def add_edges(net: Network, graph: nx.Graph, link: Callable[[str], str]) -> None:
-    """Edges in sorted order; width from the weight, colour from the compare status."""
+def edge_entries(graph: nx.Graph, link: Callable[[str], str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(from, to, options) of every edge in sorted order; width from the weight, colour from the compare status."""
     top = max((float(d.get("weight", 1.0)) for _, _, d in graph.edges(data=True)), default=1.0) or 1.0
+    entries = []
     for a, b in sorted(tuple(sorted((str(u), str(v)))) for u, v in graph.edges):
         data = graph.edges[a, b]
         status = str(data.get("status") or "")
@@ -219,7 +263,8 @@ def add_edges(net: Network, graph: nx.Graph, link: Callable[[str], str]) -> None
             options["dashes"] = status == "lost"
         if data.get("role"):
             options["role"] = str(data["role"])
-        net.add_edge(a, b, **options)
+        entries.append((a, b, options))
+    return entries
 
 
 def edge_tooltip(graph: nx.Graph, a: str, b: str, data: dict[str, Any]) -> str:

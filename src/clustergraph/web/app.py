@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from collections.abc import AsyncIterator
 
@@ -69,6 +70,8 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await pool.start()
+        for warm_up in state.warm_ups:  # e.g. the default network view, so its first page is not the slow one
+            threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
         try:
             yield
         finally:

@@ -1,13 +1,16 @@
 """The network pages: an index of the views, one page per view (the drawing, its SPARQL, metrics, brokers,
 communities and downloads), the standalone drawing, and the exports for Gephi.
 
-Filters come as query parameters (``?family=vanguard&year=2024&ecosystem=IRI``) and are carried into every link.
+Filters come as query parameters (``?family=vanguard&year=2024&ecosystem=IRI&max_members=50``) and are carried
+into every link; ``max_members`` (default 50) leaves items with more clusters out of the collaboration projection,
+and the page lists what it left out.
 Views run SPARQL in-process, so they are built in a worker thread, and kept in a small per-app cache keyed by
 the store build they came from (a new build or write never serves an old view).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -22,12 +25,14 @@ from starlette.responses import HTMLResponse, Response
 
 from clustergraph import network_export
 from clustergraph.errors import BadRequest, NotFound
-from clustergraph.metrics import brokers
-from clustergraph.network import FAMILIES, VIEWS, YEARS, Filters, NetworkView, build_view, store_select
+from clustergraph.metrics import betweenness_is_approximate, brokers
+from clustergraph.network import (DEFAULT_MAX_MEMBERS, FAMILIES, VIEWS, YEARS, Filters, NetworkView,
+                                  alignment_targets, build_view, store_select)
 from clustergraph.render import COLOUR_BY, SIZE_BY, render_html
 from clustergraph.web.services import Services, services
 
 CACHE_SIZE = 32
+log = logging.getLogger(__name__)
 TOP_BROKERS = 10
 DESCRIPTIONS = {
     "collaboration": "Cluster organisations tied where they share a project, network, pilot or initiative; ties "
@@ -38,8 +43,8 @@ DESCRIPTIONS = {
                  "they are aligned with.",
     "compare": "The collaboration networks of the 2022 and 2024 reports side by side: ties gained, lost and kept.",
 }
-APPLIES = {"collaboration": ("family", "year"), "participation": ("family", "year"),
-           "alignment": ("year", "ecosystem"), "compare": ("family",)}
+APPLIES = {"collaboration": ("family", "year", "max_members"), "participation": ("family", "year"),
+           "alignment": ("year", "ecosystem"), "compare": ("family", "max_members")}
 FAMILY_TEXT = {
     "escp": "European Strategic Cluster Partnerships", "euroclusters": "Euroclusters",
     "i3": "Interregional Innovation Investments (I3)", "vanguard": "Vanguard Initiative",
@@ -68,6 +73,7 @@ class ViewCache:
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._views: OrderedDict[tuple, NetworkView] = OrderedDict()
+        self._ecosystems: dict[tuple, list[tuple[str, str, str]]] = {}
         self._lock = threading.Lock()
 
     def get(self, svc: Services, view: str, filters: Filters) -> NetworkView:
@@ -87,6 +93,26 @@ class ViewCache:
             while len(self._views) > self.size:
                 self._views.popitem(last=False)
         return built
+
+    def warm(self, svc: Services) -> None:
+        """Build the default view (collaboration, no filters) ahead of its first request; a server started
+        before any build, or a failing store, just leaves the cache cold (the request reports the error)."""
+        try:
+            self.get(svc, "collaboration", Filters())
+        except Exception:  # noqa: BLE001 - a warm-up must never take the server down
+            log.exception("could not build the default network view ahead of time")
+
+    def ecosystems(self, svc: Services) -> list[tuple[str, str, str]]:
+        """(kind, label, IRI) of the ecosystems and PNRR items of the current store (queried once per build)."""
+        store = svc.store()
+        key = (svc.build_key(), "ecosystems")
+        with self._lock:
+            if key in self._ecosystems:
+                return self._ecosystems[key]
+        found = alignment_targets(store_select(store), svc.named_queries)
+        with self._lock:
+            self._ecosystems = {key: found}
+        return found
 
 
 @dataclass
@@ -112,14 +138,14 @@ class Query:
 
 
 def parse_query(family: str | None, year: str | None, ecosystem: str | None, colour: str | None,
-                size: str | None) -> Query:
+                size: str | None, max_members: str | None = None) -> Query:
     """:raises BadRequest: for a bad filter, colour or size."""
     colour, size = colour or "community", size or "weighted_degree"
     if colour not in COLOUR_BY:
         raise BadRequest(f"colour {colour!r} is not one of {', '.join(COLOUR_BY)}")
     if size not in SIZE_BY:
         raise BadRequest(f"size {size!r} is not one of {', '.join(SIZE_BY)}")
-    return Query(Filters.parse(family, year, ecosystem), colour, size)
+    return Query(Filters.parse(family, year, ecosystem, max_members), colour, size)
 
 
 def check_view(view: str) -> str:
@@ -132,6 +158,7 @@ def check_view(view: str) -> str:
 def make_router(services: Services) -> APIRouter:
     """The routes of the network pages and exports (one view cache per app)."""
     pages = NetworkPages(ViewCache())
+    services.warm_ups.append(lambda: pages.cache.warm(services))
     router = APIRouter(tags=["network"])
     add = router.add_api_route
     add("/network", pages.index, methods=["GET"], summary="Network views and their filters",
@@ -156,9 +183,10 @@ class NetworkPages:
         return await run_in_threadpool(self.cache.get, svc, view, filters)
 
     async def index(self, request: Request, family: str | None = None, year: str | None = None,
-                    ecosystem: str | None = None, svc: Services = Depends(services)) -> Response:
+                    ecosystem: str | None = None, max_members: str | None = None,
+                    svc: Services = Depends(services)) -> Response:
         """The four views, each with a filter form."""
-        query = parse_query(family, year, ecosystem, None, None)
+        query = parse_query(family, year, ecosystem, None, None, max_members)
         context = {
             "views": [{"name": v, "description": DESCRIPTIONS[v], "applies": APPLIES[v],
                        "url": query.url(f"/network/{v}")} for v in VIEWS],
@@ -168,10 +196,10 @@ class NetworkPages:
 
     async def page(self, view: str, request: Request, family: str | None = None, year: str | None = None,
                    ecosystem: str | None = None, colour: str | None = None, size: str | None = None,
-                   svc: Services = Depends(services)) -> Response:
+                   max_members: str | None = None, svc: Services = Depends(services)) -> Response:
         """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads."""
         check_view(view)
-        query = parse_query(family, year, ecosystem, colour, size)
+        query = parse_query(family, year, ecosystem, colour, size, max_members)
         built = await self.build(svc, view, query.filters)
         context = {
             "view": view,
@@ -192,10 +220,10 @@ class NetworkPages:
 
     async def graph(self, view: str, family: str | None = None, year: str | None = None,
                     ecosystem: str | None = None, colour: str | None = None, size: str | None = None,
-                    svc: Services = Depends(services)) -> Response:
+                    max_members: str | None = None, svc: Services = Depends(services)) -> Response:
         """The standalone drawing (vis-network inlined; nothing is loaded from elsewhere)."""
         check_view(view)
-        query = parse_query(family, year, ecosystem, colour, size)
+        query = parse_query(family, year, ecosystem, colour, size, max_members)
         built = await self.build(svc, view, query.filters)
         html = await run_in_threadpool(render_html, built, link=svc.link, colour_by=query.colour,
                                        size_by=query.size)
@@ -206,9 +234,10 @@ class NetworkPages:
         media_type = next(m for s, _, m in DOWNLOADS if s == suffix)
 
         async def handler(view: str, family: str | None = None, year: str | None = None,
-                          ecosystem: str | None = None, svc: Services = Depends(services)) -> Response:
+                          ecosystem: str | None = None, max_members: str | None = None,
+                          svc: Services = Depends(services)) -> Response:
             check_view(view)
-            filters = Filters.parse(family, year, ecosystem)
+            filters = Filters.parse(family, year, ecosystem, max_members)
             built = await self.build(svc, view, filters)
             body = await run_in_threadpool(WRITERS[suffix], built.graph)
             name = download_name(view, filters, suffix)
@@ -219,11 +248,9 @@ class NetworkPages:
         return handler
 
     async def ecosystems(self, svc: Services) -> list[tuple[str, str]]:
-        """(IRI, 'kind: label') of every ecosystem and PNRR item, from the unfiltered alignment view."""
-        built = await self.build(svc, "alignment", Filters())
-        found = [(str(d.get("kind")), str(d.get("label") or n), n) for n, d in built.graph.nodes(data=True)
-                 if d.get("kind") != "cluster"]
-        return [(iri, f"{kind}: {label}") for kind, label, iri in sorted(found)]
+        """(IRI, 'kind: label') of every ecosystem and PNRR item (the alignment query's rows; no view built)."""
+        found = await run_in_threadpool(self.cache.ecosystems, svc)
+        return [(iri, f"{kind}: {label}") for kind, label, iri in found]
 
 
 def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, Any]:
@@ -234,6 +261,8 @@ def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, A
         "ecosystems": ecosystems,
         "colours": list(COLOUR_BY.items()),
         "sizes": list(SIZE_BY.items()),
+        "max_members": query.filters.max_members,
+        "default_max_members": DEFAULT_MAX_MEMBERS,
         "family": query.filters.family or "",
         "year": query.filters.year or "",
         "ecosystem": query.filters.ecosystem or "",
@@ -259,6 +288,10 @@ def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
         "brokers": top,
         "communities": communities,
         "articulation": sorted(label[n] for n, d in graph.nodes(data=True) if d.get("articulation")),
+        "betweenness_method": str(graph.graph.get("betweenness", "exact")),
+        "betweenness_approximate": betweenness_is_approximate(graph),
+        "max_members_used": graph.graph.get("max_members"),
+        "left_out": [(i["iri"], i["label"], link(i["iri"]), i["members"]) for i in built.left_out],
     }
 
 
@@ -274,6 +307,8 @@ def sparql_entry(text: str) -> dict[str, str]:
 def download_name(view: str, filters: Filters, suffix: str) -> str:
     """A safe file name naming the view and its filters, e.g. ``collaboration-vanguard-2024.gexf``."""
     parts = [view, filters.family or "", filters.year or ""]
+    if filters.max_members != DEFAULT_MAX_MEMBERS:
+        parts.append(f"max{filters.max_members}")
     if filters.ecosystem:
         parts.append(filters.ecosystem.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
     name = "-".join(p for p in parts if p)

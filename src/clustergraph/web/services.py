@@ -12,6 +12,7 @@ to key on, so they are kept for :data:`REMOTE_CACHE_SECONDS` and then computed a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ class Services:
     per_build: dict[tuple[str, str], Any] = field(default_factory=dict)
     remote: RemoteStore | None = None
     scratch: Path | None = None  # a private folder for remote dumps
+    warm_ups: list[Callable[[], None]] = field(default_factory=list)  # run once in the background at start
 
     def build_key(self) -> str:
         """A name for the data being served: the published build's folder name on the embedded store; on a

@@ -1,0 +1,159 @@
+"""What keeps the network views fast at ECCP scale without changing what they say: the cap on items shared by
+very many clusters (left out and listed), the vectorised betweenness and harmonic closeness (networkx's figures;
+a seeded estimate above the exact limit, marked as such), the bulk pyvis path and the large-graph layout."""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import pytest
+
+from clustergraph import network, network_export
+from clustergraph.errors import BadRequest
+from clustergraph.metrics import BETWEENNESS_SEED, ShortestPaths, annotate, betweenness_is_approximate
+from clustergraph.network import DEFAULT_MAX_MEMBERS, Filters, NetworkView, collaboration_graph, compare_graphs
+from clustergraph.render import build_network, node_colours, node_sizes, render_html
+
+BASE = "https://example.org/id/"
+CLUSTERS = [BASE + f"c{i}" for i in range(6)]
+
+
+def row(cluster: str, item: str, label: str) -> dict[str, str]:
+    return {"cluster": cluster, "clusterLabel": cluster.rsplit("/", 1)[1].upper(), "item": BASE + item,
+            "itemLabel": label, "family": "", "familyLabel": "Networks"}
+
+
+# Six clusters all registered on one platform; two small projects tie c0-c1 and c1-c2.
+ROWS = ([row(c, "platform", "ECCP registration") for c in CLUSTERS]
+        + [row(CLUSTERS[0], "p1", "Project one"), row(CLUSTERS[1], "p1", "Project one"),
+           row(CLUSTERS[1], "p2", "Project two"), row(CLUSTERS[2], "p2", "Project two")])
+
+
+def test_an_item_linking_every_cluster_is_left_out_and_listed() -> None:
+    graph = collaboration_graph(ROWS, {}, max_members=4)
+    assert sorted(graph.nodes) == CLUSTERS  # its clusters stay, tied only by what they share otherwise
+    assert sorted(graph.edges) == [(CLUSTERS[0], CLUSTERS[1]), (CLUSTERS[1], CLUSTERS[2])]
+    assert graph[CLUSTERS[0]][CLUSTERS[1]]["weight"] == 1.0
+    assert graph.graph["left_out"] == [{"iri": BASE + "platform", "label": "ECCP registration",
+                                        "family": "Networks", "members": 6}]
+    view = NetworkView("collaboration", Filters(max_members=4), graph)
+    assert view.left_out[0]["members"] == 6
+    flat = network_export.flat(graph)
+    assert flat.graph["left_out"] == "ECCP registration (6 clusters)" and flat.graph["max_members"] == 4
+
+
+@pytest.mark.parametrize("cap", [6, 0])
+def test_with_the_cap_raised_or_off_the_item_is_in(cap: int) -> None:
+    graph = collaboration_graph(ROWS, {}, max_members=cap)
+    assert graph.number_of_edges() == 15 and graph.graph["left_out"] == []
+    assert graph[CLUSTERS[0]][CLUSTERS[1]]["weight"] == pytest.approx(1 + 1 / 5)
+    assert graph[CLUSTERS[4]][CLUSTERS[5]]["items"][0]["label"] == "ECCP registration"
+
+
+def test_compare_lists_what_either_edition_left_out() -> None:
+    before = collaboration_graph(ROWS, {}, max_members=4)
+    after = collaboration_graph(ROWS[:5], {}, max_members=4)  # five on the platform in the later edition
+    merged = compare_graphs(before, after)
+    assert [(i["label"], i["members"]) for i in merged.graph["left_out"]] == [("ECCP registration", 6)]
+
+
+def test_the_cap_is_a_filter() -> None:
+    assert Filters.parse().max_members == DEFAULT_MAX_MEMBERS and Filters.parse().as_params() == {}
+    assert Filters.parse(max_members="0").as_params() == {"max_members": "0"}
+    assert Filters.parse(max_members=" 120 ").max_members == 120
+    for bad in ("1", "-3", "ten", "1e3"):
+        with pytest.raises(BadRequest, match="max_members"):
+            Filters.parse(max_members=bad)
+
+
+def random_graph(seed: int, nodes: int, edges: int) -> nx.Graph:
+    rng = random.Random(seed)
+    graph = nx.gnm_random_graph(nodes, edges, seed=seed)
+    graph = nx.relabel_nodes(graph, {n: f"n{n:03d}" for n in graph})
+    for _, _, data in graph.edges(data=True):
+        data["weight"] = rng.choice([1.0, 0.5, 1 / 3, 0.25, 2.0])  # equal-length paths are common
+    return graph
+
+
+def networkx_figures(graph: nx.Graph, **kwargs) -> tuple[dict, dict]:
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(graph.nodes))
+    ordered.add_edges_from((a, b, {"distance": 1 / d["weight"]}) for a, b, d in graph.edges(data=True))
+    return (nx.betweenness_centrality(ordered, weight="distance", **kwargs),
+            nx.harmonic_centrality(ordered, distance="distance"))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_betweenness_and_harmonic_are_networkx_figures(seed: int) -> None:
+    graph = random_graph(seed, 30 + seed * 5, 40 + seed * 12)  # several components in some
+    betweenness, harmonic = networkx_figures(graph)
+    annotate(graph)
+    assert graph.graph["betweenness"] == "exact" and not betweenness_is_approximate(graph)
+    for node, data in graph.nodes(data=True):
+        assert data["betweenness"] == round(betweenness[node], 6)
+        assert data["harmonic"] == pytest.approx(round(harmonic[node], 6), abs=2e-6)
+
+
+def test_above_the_limit_betweenness_is_a_seeded_estimate() -> None:
+    graph = random_graph(11, 60, 150)
+    annotate(graph, exact_max=50, samples=20)
+    assert betweenness_is_approximate(graph)
+    assert graph.graph["betweenness"] == f"approximate: 20 of 60 sampled sources, seed {BETWEENNESS_SEED}"
+    estimate, _ = networkx_figures(graph, k=20, seed=BETWEENNESS_SEED)  # same sources, same rescaling
+    assert {n: d["betweenness"] for n, d in graph.nodes(data=True)} == \
+        {n: round(v, 6) + 0.0 for n, v in estimate.items()}
+    again = random_graph(11, 60, 150)
+    annotate(again, exact_max=50, samples=20)
+    assert dict(again.nodes(data="betweenness")) == dict(graph.nodes(data="betweenness"))
+    assert network_export.flat(graph).graph["betweenness"].startswith("approximate")
+
+
+def test_at_the_limit_betweenness_stays_exact() -> None:
+    graph = random_graph(12, 50, 120)
+    exact, _ = networkx_figures(graph)
+    annotate(graph, exact_max=50, samples=20)
+    assert graph.graph["betweenness"] == "exact"
+    assert {n: d["betweenness"] for n, d in graph.nodes(data=True)} == {n: round(v, 6) + 0.0 for n, v in exact.items()}
+
+
+def test_shortest_paths_on_tiny_graphs() -> None:
+    for graph in (nx.Graph(), nx.Graph([("a", "b")]), nx.path_graph(["a", "b", "c"])):
+        nodes = sorted(graph.nodes)
+        betweenness, harmonic = ShortestPaths(graph, nodes).centralities()
+        assert list(betweenness) == [nx.betweenness_centrality(graph)[n] for n in nodes]
+        assert list(harmonic) == pytest.approx([nx.harmonic_centrality(graph)[n] for n in nodes])
+
+
+def test_bulk_pyvis_path_gives_what_add_node_and_add_edge_give() -> None:
+    graph = collaboration_graph(ROWS, {}, max_members=0)
+    view = NetworkView("collaboration", Filters(max_members=0), graph)
+    view.modularity, view.communities = annotate(graph)
+    network.place(graph)
+    colours, _ = node_colours(graph, "community")
+    sizes, _ = node_sizes(graph, "weighted_degree")
+    bulk = build_network(view, link=lambda iri: iri, colours=colours, sizes=sizes)
+    slow = build_network(view, link=lambda iri: iri, colours=colours, sizes=sizes, bulk=False)
+    assert bulk.nodes == slow.nodes and bulk.edges == slow.edges and len(bulk.edges) == 15
+    assert bulk.node_ids == slow.node_ids and bulk.node_map == slow.node_map
+
+
+def test_the_drawing_states_what_was_left_out_and_estimated() -> None:
+    graph = collaboration_graph(ROWS, {}, max_members=4)
+    annotate(graph, exact_max=3, samples=3)
+    network.place(graph)
+    html = render_html(NetworkView("collaboration", Filters(max_members=4), graph), link=lambda iri: "")
+    assert "Left out of the projection (items with more than 4 clusters" in html
+    assert "ECCP registration (6 clusters)" in html
+    assert "Betweenness is an estimate (approximate: 3 of 6 sampled sources, seed 42)" in html
+
+
+def test_large_graph_layout_is_seeded_and_spread(monkeypatch) -> None:
+    monkeypatch.setattr(network, "FAST_LAYOUT_MIN_NODES", 10)
+    first, second = random_graph(3, 40, 80), random_graph(3, 40, 80)
+    network.place(first)
+    network.place(second)
+    positions = {n: (d["x"], d["y"]) for n, d in first.nodes(data=True)}
+    assert positions == {n: (d["x"], d["y"]) for n, d in second.nodes(data=True)}
+    assert len(set(positions.values())) == 40
+    assert max(max(abs(x), abs(y)) for x, y in positions.values()) == pytest.approx(network.LAYOUT_SCALE, rel=1e-3)
