@@ -157,3 +157,35 @@ def test_large_graph_layout_is_seeded_and_spread(monkeypatch) -> None:
     assert positions == {n: (d["x"], d["y"]) for n, d in second.nodes(data=True)}
     assert len(set(positions.values())) == 40
     assert max(max(abs(x), abs(y)) for x, y in positions.values()) == pytest.approx(network.LAYOUT_SCALE, rel=1e-3)
+
+
+def test_view_cache_builds_a_view_once_for_concurrent_callers(monkeypatch):
+    """The start-up warm-up and a first request asking for the same view share one build."""
+    import threading
+    import time as clock
+    from types import SimpleNamespace
+
+    from clustergraph.network import Filters
+    from clustergraph.web import network_pages
+
+    calls = []
+
+    def slow_build(select, queries, view, filters):
+        calls.append(view)
+        clock.sleep(0.3)
+        return f"built {view}"
+
+    monkeypatch.setattr(network_pages, "build_view", slow_build)
+    monkeypatch.setattr(network_pages, "store_select", lambda store: None)
+    svc = SimpleNamespace(store=lambda: None, build_key=lambda: "build-1", named_queries={})
+    cache = network_pages.ViewCache()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get(svc, "collaboration", Filters())))
+               for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["built collaboration"] * 3
+    assert calls == ["collaboration"]
+    assert cache.get(svc, "participation", Filters()) == "built participation" and len(calls) == 2

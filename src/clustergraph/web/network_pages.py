@@ -68,13 +68,15 @@ WRITERS: dict[str, Callable[[Any], str | bytes]] = {
 
 
 class ViewCache:
-    """The last few built views, by (store build, view, filters); thread-safe."""
+    """The last few built views, by (store build, view, filters); thread-safe, and a view asked for while it
+    is being built (by the start-up warm-up or another request) waits for that build instead of repeating it."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._views: OrderedDict[tuple, NetworkView] = OrderedDict()
         self._ecosystems: dict[tuple, list[tuple[str, str, str]]] = {}
         self._lock = threading.Lock()
+        self._building: dict[tuple, threading.Lock] = {}
 
     def get(self, svc: Services, view: str, filters: Filters) -> NetworkView:
         """The view built on the current store (built now unless cached).
@@ -84,14 +86,21 @@ class ViewCache:
         store = svc.store()
         key = (svc.build_key(), view, filters)
         with self._lock:
-            if key in self._views:
-                self._views.move_to_end(key)
-                return self._views[key]
-        built = build_view(store_select(store), svc.named_queries, view, filters)
-        with self._lock:
-            self._views[key] = built
-            while len(self._views) > self.size:
-                self._views.popitem(last=False)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per key at a time; later callers find it cached
+            try:
+                with self._lock:
+                    if key in self._views:
+                        self._views.move_to_end(key)
+                        return self._views[key]
+                built = build_view(store_select(store), svc.named_queries, view, filters)
+                with self._lock:
+                    self._views[key] = built
+                    while len(self._views) > self.size:
+                        self._views.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
         return built
 
     def warm(self, svc: Services) -> None:
