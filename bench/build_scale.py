@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    ECCP_CLUSTERS, WORK, Target, fmt_ratio, machine, median, synth_project, write_section)
+    ECCP_CLUSTERS, WORK, Target, finish_section, fmt_ratio, median, synth_project)
 
 MIB = 1024 * 1024
 GROWTH = (1, 2, 4)
@@ -333,12 +333,7 @@ def main() -> None:
                (time_growth <= 1.25 and mem_growth <= 1.25) if time_growth is not None else None,
                "linear = within 25% of the triples ratio at each step"),
     ]
-    total = time.perf_counter() - started
-    lines += ["", f"Benchmark wall time {total:.0f} s."]
-    body = "\n".join(lines)
-    print("\n" + body)
-    path = write_section("build_scale", "Build at ECCP scale", body, targets)
-    print(f"\nwrote {path} ({machine()['cpu']}, {machine()['cores']} cores)")
+    finish_section("build_scale", "Build at ECCP scale", lines, targets, started)
 
 
 if __name__ == "__main__":

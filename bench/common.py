@@ -142,5 +142,15 @@ def write_section(name: str, title: str, body: str, targets: list[Target]) -> Pa
     return path
 
 
+def finish_section(name: str, title: str, lines: list[str], targets: list[Target], started: float) -> Path:
+    """Close a benchmark: add its wall time to ``lines``, print them, and save the section."""
+    lines = [*lines, "", f"Benchmark wall time {time.perf_counter() - started:.0f} s."]
+    body = "\n".join(lines)
+    print("\n" + body)
+    path = write_section(name, title, body, targets)
+    print(f"\nwrote {path} ({machine()['cpu']}, {machine()['cores']} cores)")
+    return path
+
+
 def fmt_ratio(ratio: float | None) -> str:
     return "n/a" if ratio is None else f"{ratio:.2f}x"

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    ECCP_CLUSTERS, ROOT, Target, fmt_ratio, machine, median, synth_project, built_store, write_section)
+    ECCP_CLUSTERS, ROOT, Target, built_store, finish_section, fmt_ratio, median, synth_project)
 
 STEPS = ("sparql participations", "sparql sizes", "graph", "metrics + layout", "render")
 SPARQL_STEPS = STEPS[:2]
@@ -349,12 +349,7 @@ def main() -> None:
     if no_browser:
         targets.append(Target("Network page interactive", f"interactive in Chromium < {PAGE_TARGET_S:.0f} s",
                               f"not measured: {no_browser}", None, None))
-    total_s = time.perf_counter() - started
-    lines += ["", f"Benchmark wall time {total_s:.0f} s."]
-    body = "\n".join(lines)
-    print("\n" + body)
-    path = write_section("network_scale", "Collaboration network at ECCP scale", body, targets)
-    print(f"\nwrote {path} ({machine()['cpu']}, {machine()['cores']} cores)")
+    finish_section("network_scale", "Collaboration network at ECCP scale", lines, targets, started)
 
 
 if __name__ == "__main__":
