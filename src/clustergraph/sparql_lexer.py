@@ -22,12 +22,16 @@ _TOKEN = re.compile(
              | '(?:[^'\\\n]|\\.)*'?)
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w\-.:%]|\\.)*)
+  | (?P<run>[^\W\d][\w.\-]*+(?!:))
+  | (?P<pname>(?:[^\W\d][\w.\-]*+)?:(?:[\w\-.:%]|\\.)*)
   | (?P<word>[^\W\d]\w*)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+# a run of name characters that no ``:`` follows is read in one step, then split into words here: trying it as
+# a prefixed name at each of its words again would take quadratic time on a long ``a-a-a-...`` run
+_RUN_PART = re.compile(r"(?P<word>[^\W\d]\w*)|(?P<other>.)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,26 @@ def decode_escapes(text: str) -> str:
 
     >>> decode_escapes(r"\u0053ERVICE")
     'SERVICE'
+    >>> decode_escapes(r"\UFFFFFFFF")
+    '\\UFFFFFFFF'
     """
-    return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)), text)
+    return _ESCAPE.sub(_decode_one, text)
+
+
+def _decode_one(match: re.Match[str]) -> str:
+    """One escape's character; an escape past U+10FFFF stays as written (the parser will reject it)."""
+    code = int(match[1] or match[2], 16)
+    return chr(code) if code <= 0x10FFFF else match[0]
 
 
 def tokens(text: str) -> Iterator[Token]:
     """Significant tokens of ``text`` (whitespace and comments dropped), after decoding escapes."""
     for match in _TOKEN.finditer(decode_escapes(text)):
         kind = match.lastgroup or "other"
-        if kind not in ("space", "comment"):
+        if kind == "run":
+            for part in _RUN_PART.finditer(match.group()):
+                yield Token(part.lastgroup or "other", part.group(), match.start() + part.start())
+        elif kind not in ("space", "comment"):
             yield Token(kind, match.group(), match.start())
 
 
