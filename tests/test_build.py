@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
 from conftest import FIXTURES, ROOT, make_project, run_cli
+from live import start_server
 from clustergraph.build import build
 from clustergraph.errors import DataSyntaxError, ValidationFailed
 from clustergraph.layout import Layout
@@ -57,6 +60,41 @@ def test_refused_build_from_cli_exits_1_and_keeps_store(tmp_path):
     assert result.returncode == 1
     assert "nothing was loaded" in result.stderr
     assert StoreRoot(store).current() == before
+
+
+def _served(client: httpx.Client) -> tuple[int, bool]:
+    """What the live server answers now: its quad count and the answer to :data:`ASK_AFIL_143`."""
+    accept = {"Accept": "application/sparql-results+json"}
+    count = client.get("/sparql", headers=accept,
+                       params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"})
+    ask = client.get("/sparql", headers=accept, params={"query": ASK_AFIL_143})
+    assert count.status_code == ask.status_code == 200, (count.text, ask.text)
+    return int(count.json()["results"]["bindings"][0]["n"]["value"]), ask.json()["boolean"]
+
+
+@pytest.mark.parametrize("defect, where", [
+    ("conflicting-duplicate.ttl", r"data/fixture/conflicting-duplicate\.ttl:{line}\b"),
+    ("broken-syntax.ttl", r"data/fixture/broken-syntax\.ttl:{line}:\d+: syntax error"),
+])
+def test_refused_build_leaves_a_running_server_answering_the_same_data(tmp_path, defect, where):
+    fixture = FIXTURES / "invalid" / defect
+    line = re.search(r"^# expect-(?:syntax-)?line: (\d+)$", fixture.read_text(), re.MULTILINE)[1]
+    store = tmp_path / "store"
+    assert run_cli("build", "--root", str(make_project(tmp_path / "good")), "--store", str(store)).returncode == 0
+    with start_server(store, workers="1") as server, server.client() as client:
+        before = _served(client)
+        assert before[0] > 1000 and before[1] is True
+        result = run_cli("build", "--root", str(make_project(tmp_path / "bad", fixture)), "--store", str(store))
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert re.search(where.format(line=line), result.stderr), result.stderr
+        assert _served(client) == before, "a refused build must not change what the server answers"
+
+        more = tmp_path / "more.ttl"  # the server does follow a published build: the check above can fail
+        more.write_text("<https://w3id.org/clustergraph/id/afil> "
+                        "<http://www.w3.org/2004/02/skos/core#altLabel> \"AFIL, again\" .\n")
+        grown = make_project(tmp_path / "grown", more)
+        assert run_cli("build", "--root", str(grown), "--store", str(store)).returncode == 0
+        assert _served(client) == (before[0] + 1, True)
 
 
 def test_crash_while_loading_removes_the_half_written_build(tmp_path, monkeypatch):

@@ -5,19 +5,29 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from conftest import FIXTURES, ROOT, make_project, run_cli
 from clustergraph.build import check
+from clustergraph.dataset import TermLines, term_lines
 from clustergraph.layout import Layout
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
+DEFECTS = [p for p in INVALID if p.name != "broken-syntax.ttl"]
 
 
 def _expected(path: Path) -> str:
     match = re.search(r"^# expect: (.+)$", path.read_text(), re.MULTILINE)
     assert match, f"{path.name} has no '# expect:' line"
     return match[1]
+
+
+def _expected_location(path: Path) -> str:
+    """``data/fixture/<name>:<line>``: where the report must point (the fixture's ``# expect-line:``)."""
+    match = re.search(r"^# expect-line: (\d+)$", path.read_text(), re.MULTILINE)
+    assert match, f"{path.name} has no '# expect-line:' line"
+    return f"data/fixture/{path.name}:{match[1]}"
 
 
 def test_curated_data_conforms_to_the_shapes():
@@ -32,13 +42,56 @@ def test_minimal_fixture_is_valid(tmp_path):
     assert "valid:" in result.stdout
 
 
-@pytest.mark.parametrize("fixture", [p for p in INVALID if p.name != "broken-syntax.ttl"], ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", DEFECTS, ids=lambda p: p.stem)
 def test_each_defect_is_refused_with_its_message(tmp_path, fixture):
     result = run_cli("validate", "--root", str(make_project(tmp_path, fixture)))
     assert result.returncode == 1, result.stdout + result.stderr
     assert _expected(fixture) in result.stderr
-    assert f"data/fixture/{fixture.name}" in result.stderr, "the report must name the file the defect is in"
+    assert re.search(rf"{re.escape(_expected_location(fixture))}\b", result.stderr), \
+        "the report must name the file and line the defect is in:\n" + result.stderr
     assert "focus cgr:" in result.stderr
+
+
+@pytest.mark.parametrize("fixture", DEFECTS, ids=lambda p: p.stem)
+def test_the_reference_engine_reports_the_same_lines(tmp_path, fixture):
+    report, _ = check(Layout(make_project(tmp_path, fixture)), engine="pyshacl")
+    located = [v for v in report.violations if _expected_location(fixture) in v.files]
+    assert located and any(_expected(fixture) in v.message for v in located), \
+        [v.describe() for v in report.violations]
+
+
+def test_lines_are_only_looked_up_when_there_is_something_to_report(tmp_path, monkeypatch):
+    def refuse(path: Path) -> dict[str, TermLines]:
+        raise AssertionError(f"{path} was read for line numbers though nothing is reported")
+
+    monkeypatch.setattr("clustergraph.dataset.term_lines", refuse)
+    report, _ = check(Layout(make_project(tmp_path)))
+    assert report.violations == []
+
+
+def test_term_lines_read_the_files_own_prefixes_and_skip_strings_and_comments(tmp_path):
+    data = tmp_path / "lines.ttl"
+    data.write_text("""@prefix cgr: <https://w3id.org/clustergraph/id/> .
+PREFIX ex: <urn:ex:>
+# cgr:afil in a comment is not a mention
+ex:a ex:says "cgr:afil in a string is not one either" ; ex:knows cgr:afil .
+cgr:afil-two ex:knows cgr:afil.
+[ ex:p cgr:inner ] ex:q ( cgr:listed ) .
+cgr:afil
+    ex:note '''two
+lines''' .
+@base <https://w3id.org/clustergraph/id/> .
+<relative> ex:p cgr:dotted\\.name .
+""")
+    assert len(list(ox.parse(path=str(data), format=ox.RdfFormat.TURTLE))) == 9, "the example is real Turtle"
+    lines = term_lines(data)
+    iri = "https://w3id.org/clustergraph/id/"
+    assert lines[iri + "afil"] == TermLines(subject=7, first=4), "first as a subject, else first at all"
+    assert lines[iri + "afil-two"] == TermLines(subject=5, first=5), "a prefixed name ends at its own end"
+    assert lines[iri + "inner"].subject is None and lines[iri + "listed"].subject is None
+    assert lines["urn:ex:a"].subject == 4
+    assert lines[iri + "relative"] == TermLines(subject=11, first=11), "@base resolves relative IRIs"
+    assert lines[iri + "dotted.name"].first == 11
 
 
 def test_broken_turtle_names_file_and_line(tmp_path):

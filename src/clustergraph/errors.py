@@ -34,7 +34,11 @@ class DataSyntaxError(DataError):
 
 @dataclass(frozen=True)
 class Violation:
-    """One SHACL validation result, located in the data files that describe its focus node."""
+    """One SHACL validation result, located in the data files that describe its focus node.
+
+    ``files`` are locations, ``data/folder/file.ttl:12``: the line where the focus node is first a subject in
+    that file (see :func:`clustergraph.dataset.term_lines`), or the bare file name when no line is known.
+    """
 
     severity: str
     focus: str
@@ -45,7 +49,7 @@ class Violation:
     files: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """One line a curator can act on."""
+        """One line a curator can act on (``file:line | focus | path | value | shape``), then the message."""
         parts = [f"[{self.severity}]", ", ".join(self.files) or "(no file)", f"focus {self.focus}"]
         if self.path:
             parts.append(f"path {self.path}")
@@ -106,6 +110,10 @@ class QueryTimeout(QueryError):
 
 class ServerBusy(ClusterGraphError):
     """Every query worker stayed busy for longer than the request could wait."""
+
+
+class WorkerLost(ServerBusy):
+    """The worker process running a query died (crash, out of memory, killed from outside); it is replaced."""
 
 
 class NotFound(ClusterGraphError):
