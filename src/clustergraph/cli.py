@@ -221,6 +221,10 @@ def serve(
     row_cap: Annotated[Optional[int], typer.Option(help=_setting_help("row_cap"))] = None,
     body_cap: Annotated[Optional[int], typer.Option(help=_setting_help("body_cap"))] = None,
     workers: Annotated[Optional[int], typer.Option(help=_setting_help("workers"))] = None,
+    reserved_workers: Annotated[Optional[int], typer.Option(help=_setting_help("reserved_workers"))] = None,
+    long_query: Annotated[Optional[float], typer.Option(help=_setting_help("long_query"))] = None,
+    page_threads: Annotated[Optional[int], typer.Option(help=_setting_help("page_threads"))] = None,
+    page_cache_mb: Annotated[Optional[int], typer.Option(help=_setting_help("page_cache_mb"))] = None,
     cors: Annotated[Optional[bool], typer.Option("--cors/--no-cors", help=_setting_help("cors"))] = None,
     store_url: Annotated[Optional[str], typer.Option(help=_setting_help("store_url"))] = None,
     graph_store_url: Annotated[Optional[str], typer.Option(help=_setting_help("graph_store_url"))] = None,
@@ -235,7 +239,9 @@ def serve(
     from clustergraph.web.app import create_app
 
     overrides = {"host": host, "port": port, "base_iri": base_iri, "time_limit": time_limit, "row_cap": row_cap,
-                 "body_cap": body_cap, "workers": workers, "cors": cors, "store_url": store_url,
+                 "body_cap": body_cap, "workers": workers, "reserved_workers": reserved_workers,
+                 "long_query": long_query, "page_threads": page_threads, "page_cache_mb": page_cache_mb,
+                 "cors": cors, "store_url": store_url,
                  "graph_store_url": graph_store_url, "update_url": update_url}
     settings = load_settings(overrides)
     store_root = _store_root(root, store)

@@ -3,6 +3,14 @@
 pyoxigraph cannot cancel a running query, and a blocking operator (GROUP BY, ORDER BY) holds the CPU inside
 one native call. So each query runs in a child process; when its time limit passes the parent kills the
 process (SIGKILL frees the CPU at once), answers with :class:`QueryTimeout`, and starts a replacement.
+
+Short queries first (:mod:`clustergraph.lanes`): the workers behind the short slots run at normal CPU
+priority, those behind the long slots at :data:`LONG_NICE`, so a long query on a busy machine yields the CPU
+to short ones. A query not known to be long that is still running on a short worker after ``long_after``
+seconds is stopped there (the worker is killed and replaced) and queued again for a long worker, with the
+time it has left; its text is remembered as long. Once the answer has started, sending it may take up to
+another time limit; that holds while a slow client reads too: the worker is killed at that deadline whether
+or not the next chunk has been asked for.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import socket
 import subprocess
 import sys
@@ -21,13 +30,16 @@ from pathlib import Path
 from typing import Protocol
 
 from clustergraph import errors
+from clustergraph.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.query_worker import QueryJob
 
+LONG_NICE = 5  # CPU priority of the long workers (0 is normal; higher yields more)
 _ERROR_TYPES: dict[str, type[errors.ClusterGraphError]] = {
     "QuerySyntaxError": errors.QuerySyntaxError,
     "QueryRefused": errors.QueryRefused,
     "QueryTimeout": errors.QueryTimeout,
     "StoreError": errors.StoreError,
+    "NotAcceptable": errors.NotAcceptable,
 }
 
 
@@ -56,14 +68,32 @@ class QueryRunner(Protocol):
 
     async def run(self, job: QueryJob, *, time_limit: float) -> StreamedAnswer: ...
 
+    def status(self) -> dict[str, int | float]: ...
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used, from ``/proc``; None where that is not readable.
+
+    A query is *long* by the CPU it takes, not by the wall time it waits for a core on a busy machine.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
 
 class Worker:
     """One child process (``python -m clustergraph.query_worker``) and the parent's end of its socket."""
 
-    def __init__(self, store_root: Path) -> None:
+    def __init__(self, store_root: Path, *, nice: int = 0) -> None:
         parent, child = socket.socketpair()
+        self.nice = nice
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "clustergraph.query_worker", str(child.fileno()), str(store_root)],
+            [sys.executable, "-m", "clustergraph.query_worker", str(child.fileno()), str(store_root), str(nice)],
             pass_fds=[child.fileno()],
             stdin=subprocess.DEVNULL,
         )
@@ -79,6 +109,9 @@ class Worker:
 
     def kill(self) -> None:
         """Stop the process at once, wherever it is, and reap it."""
+        if not self.conn.closed:
+            with contextlib.suppress(RuntimeError):  # not in the event loop: nothing is watching the socket
+                asyncio.get_running_loop().remove_reader(self.conn.fileno())
         with contextlib.suppress(OSError):
             self.conn.close()
         if self.alive():
@@ -87,11 +120,25 @@ class Worker:
             self.process.wait(timeout=5)
 
 
-def _receive(conn: Connection, timeout: float) -> tuple | None:
-    """The next message, or None when ``timeout`` passes first (runs in a thread)."""
-    if not conn.poll(max(timeout, 0)):
-        return None
-    return conn.recv()
+@dataclass
+class Lease:
+    """A worker held by one query: the kind of slot (and worker) it holds, and since when."""
+
+    worker: Worker
+    key: bytes
+    slot: str
+    started: float = field(default_factory=time.monotonic)
+    cpu_started: float | None = None
+
+    def __post_init__(self) -> None:
+        self.cpu_started = cpu_seconds(self.worker.pid)
+
+    def cost(self) -> float:
+        """Seconds the query has taken so far: the worker's CPU time, or wall time where that is unknown."""
+        now = cpu_seconds(self.worker.pid)
+        if now is None or self.cpu_started is None:
+            return time.monotonic() - self.started
+        return now - self.cpu_started
 
 
 @dataclass
@@ -99,25 +146,42 @@ class Answer:
     """A query's answer as it streams from a worker: its kind, truncation flag and chunks."""
 
     pool: QueryPool
-    worker: Worker
+    lease: Lease
     deadline: float
     time_limit: float
     kind: str
     truncated: bool
     done: bool = field(default=False)
     released: bool = field(default=False)
+    expired: bool = field(default=False)
+    watchdog: asyncio.TimerHandle | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # Sending the answer may take up to another time limit (a slow client, a worker short of CPU); a slow
+        # client stops us asking for chunks, so that deadline must not wait for the next one.
+        self.deadline += self.time_limit
+        self.watchdog = asyncio.get_running_loop().call_later(max(self.deadline - time.monotonic(), 0),
+                                                             self._expire)
+
+    def _expire(self) -> None:
+        """The time limit passed while the answer was still being sent: kill and replace the worker."""
+        if not self.released:
+            self.expired = True
+            self.close()
 
     def close(self) -> None:
         """Give the worker back (killing it if the answer was not read to the end)."""
+        if self.watchdog is not None:
+            self.watchdog.cancel()
         if not self.released:
             self.released = True
-            self.pool.release(self.worker, healthy=self.done)
+            self.pool.release(self.lease, healthy=self.done)
 
     def __del__(self) -> None:
         # A response that was never sent (the client left first) must not keep its worker forever.
         if not self.released:
             self.released = True
-            self.pool.release_soon(self.worker)
+            self.pool.release_soon(self.lease)
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The serialised answer; the worker returns to the pool once the last chunk is read.
@@ -126,11 +190,15 @@ class Answer:
         """
         try:
             while True:
-                message = await self.pool.receive(self.worker, self.deadline, self.time_limit)
+                if self.expired:
+                    raise errors.QueryTimeout(f"the answer was stopped after the time limit of "
+                                              f"{self.time_limit:g} s")
+                message = await self.pool.receive(self.lease.worker, self.deadline, self.time_limit)
                 if message[0] == "chunk":
                     yield message[1]
                 elif message[0] == "end":
                     self.done = True
+                    self.pool.lanes.remember(self.lease.key, self.lease.cost())
                     return
                 else:
                     self.done = True
@@ -143,23 +211,32 @@ class Answer:
 
 
 class QueryPool:
-    """Worker processes over ``store_root``; :meth:`start` must run inside the serving event loop."""
+    """Worker processes over ``store_root``, ``reserved`` of them for short queries only (see the module
+    docstring); :meth:`start` must run inside the serving event loop."""
 
-    def __init__(self, store_root: Path, *, size: int) -> None:
+    def __init__(self, store_root: Path, *, size: int, reserved: int = 2, long_after: float = 0.25) -> None:
         self.store_root = store_root
         self.size = size
-        self._idle: asyncio.Queue[Worker] | None = None
+        self.lanes = Lanes(size, reserved=reserved, long_after=long_after)
+        self.restarted = 0
+        self._idle: dict[str, asyncio.Queue[Worker]] = {}
         self._all: set[Worker] = set()
+        self._replacing: set[asyncio.Task[None]] = set()
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    def _nice(self, slot: str) -> int:
+        return LONG_NICE if slot == LONG and self.lanes.reserved else 0  # one worker: nothing to yield to
+
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._idle = asyncio.Queue()
-        workers = await asyncio.gather(*(asyncio.to_thread(Worker, self.store_root) for _ in range(self.size)))
-        for worker in workers:
+        self._idle = {SHORT: asyncio.Queue(), LONG: asyncio.Queue()}
+        plan = [SHORT] * self.lanes.reserved + [LONG] * self.lanes.long_share
+        workers = await asyncio.gather(*(asyncio.to_thread(Worker, self.store_root, nice=self._nice(slot))
+                                         for slot in plan))
+        for slot, worker in zip(plan, workers):
             self._all.add(worker)
-            self._idle.put_nowait(worker)
+            self._idle[slot].put_nowait(worker)
 
     async def close(self) -> None:
         self._closed = True
@@ -168,66 +245,144 @@ class QueryPool:
         self._all.clear()
 
     def worker_pids(self) -> list[int]:
-        """Process ids of the live workers (for the status page and tests)."""
+        """Process ids of the live workers (for tests)."""
         return sorted(w.pid for w in self._all if w.alive())
 
-    async def run(self, job: QueryJob, *, time_limit: float) -> Answer:
-        """Send ``job`` to an idle worker and wait for the head of its answer.
+    def status(self) -> dict[str, int | float]:
+        """Slot counts, live workers and how many overrunning short queries were restarted as long."""
+        return {**self.lanes.snapshot(), "live_workers": len(self.worker_pids()),
+                "restarted_as_long": self.restarted}
 
-        :raises ServerBusy: when no worker frees up within the time limit.
+    async def run(self, job: QueryJob, *, time_limit: float) -> Answer:
+        """Send ``job`` to a worker of its lane and wait for the head of its answer.
+
+        :raises ServerBusy: when no worker it may use frees up within the time limit.
         :raises QueryTimeout: when the query runs past ``time_limit`` seconds.
+        :raises WorkerLost: when its worker process dies.
         :raises QueryError: for syntax and evaluation errors.
         """
-        assert self._idle is not None, "QueryPool.start() was not awaited"
         deadline = time.monotonic() + time_limit
+        key = query_key(job.sparql, job.default_graph, job.named_graphs, job.union_default_graph)
+        long = self.lanes.is_long(key)
+        while True:
+            lease = await self._lease(key, long=long, deadline=deadline)
+            try:
+                lease.worker.conn.send(job)
+                message = None
+                if lease.slot == SHORT:
+                    message, overran = await self._watch_short(lease, deadline)
+                    if overran:  # it has used more than long_after of CPU: not a short query after all
+                        self.lanes.remember(key, lease.cost())
+                        self.release(lease, healthy=False)  # the worker is killed: its query stops
+                        self.restarted += 1
+                        long = True
+                        continue
+                if message is None:
+                    message = await self.receive(lease.worker, deadline, time_limit)
+            except BaseException:
+                self.release(lease, healthy=False)
+                raise
+            if message[0] != "meta":
+                self.lanes.remember(key, lease.cost())
+                self.release(lease, healthy=True)
+                raise error_from(message)
+            return Answer(self, lease, deadline, time_limit, kind=message[1], truncated=message[2])
+
+    async def _watch_short(self, lease: Lease, deadline: float) -> tuple[tuple | None, bool]:
+        """(the first message of a query on a short worker, False), or (None, True) once it has used
+        ``long_after`` seconds of CPU (checked every ``long_after`` seconds of wall time, so a query merely
+        waiting for a core on a busy machine is not mistaken for a long one), or (None, False) at the
+        deadline."""
+        step = self.lanes.long_after
+        while True:
+            message = await self._next(lease.worker, min(deadline, time.monotonic() + step))
+            if message is not None or time.monotonic() >= deadline:
+                return message, False
+            if lease.cost() >= step:
+                return None, True
+
+    async def _lease(self, key: bytes, *, long: bool, deadline: float) -> Lease:
+        """A slot this query may use and an idle worker behind it. A query that became known as long while it
+        waited (another run of the same text overran) swaps a short slot for a long one.
+
+        :raises ServerBusy: when either does not come before ``deadline``.
+        """
+        assert self._idle, "QueryPool.start() was not awaited"
+        slot = await self.lanes.acquire(long=long, deadline=deadline, prefer_long=not self.lanes.is_known(key))
+        if slot == SHORT and self.lanes.is_long(key):
+            self.lanes.release(slot)
+            slot = await self.lanes.acquire(long=True, deadline=deadline)
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=time_limit)
-        except TimeoutError as exc:
-            raise errors.ServerBusy(f"all {self.size} query workers stayed busy for {time_limit:g} s") from exc
-        try:
-            worker.conn.send(job)
-            message = await self.receive(worker, deadline, time_limit)
-        except BaseException:
-            self.release(worker, healthy=False)
+            worker = await asyncio.wait_for(self._idle[slot].get(), timeout=max(deadline - time.monotonic(), 0))
+        except BaseException as exc:
+            self.lanes.release(slot)
+            if isinstance(exc, TimeoutError):
+                raise errors.ServerBusy(f"all {self.size} query workers stayed busy") from exc
             raise
-        if message[0] != "meta":
-            self.release(worker, healthy=True)
-            raise error_from(message)
-        return Answer(self, worker, deadline, time_limit, kind=message[1], truncated=message[2])
+        return Lease(worker, key, slot)
+
+    async def _next(self, worker: Worker, until: float) -> tuple | None:
+        """The worker's next message, or None when ``until`` (``time.monotonic()``) passes first.
+
+        The event loop watches the worker's socket itself (no thread per wait), so a message is picked up as
+        soon as it arrives however many queries are in flight.
+
+        :raises WorkerLost: when the worker process died.
+        """
+        try:
+            if not worker.conn.poll(0):
+                loop = asyncio.get_running_loop()
+                readable = loop.create_future()
+                fd = worker.conn.fileno()
+                loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+                try:
+                    await asyncio.wait({readable}, timeout=max(until - time.monotonic(), 0))
+                finally:
+                    if not worker.conn.closed:  # a closed socket's number may already belong to another worker
+                        loop.remove_reader(fd)
+                        os.set_blocking(fd, True)  # uvloop makes a watched socket non-blocking; recv() reads on
+                if not readable.done():
+                    return None
+            return worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise errors.WorkerLost("the query worker stopped unexpectedly (crashed, ran out of memory or was "
+                                    "killed); it is being replaced, try again") from exc
 
     async def receive(self, worker: Worker, deadline: float, time_limit: float) -> tuple:
         """The worker's next message; kills it and raises QueryTimeout when the deadline passes."""
-        try:
-            message = await asyncio.to_thread(_receive, worker.conn, deadline - time.monotonic())
-        except (EOFError, OSError) as exc:
-            raise errors.QueryError("the query worker stopped unexpectedly") from exc
+        message = await self._next(worker, deadline)
         if message is None:
             worker.kill()
             raise errors.QueryTimeout(f"the query was stopped after the time limit of {time_limit:g} s")
         return message
 
-    def release(self, worker: Worker, *, healthy: bool) -> None:
-        """Return ``worker`` to the pool, or kill it and start a replacement in the background."""
+    def release(self, lease: Lease, *, healthy: bool) -> None:
+        """Free the lease's slot and return its worker to the pool, or kill the worker and start a replacement
+        in the background."""
+        self.lanes.release(lease.slot)
+        worker = lease.worker
         if healthy and worker.alive() and not self._closed:
-            self._idle.put_nowait(worker)  # type: ignore[union-attr]
+            self._idle[lease.slot].put_nowait(worker)
             return
         worker.kill()
         self._all.discard(worker)
         if not self._closed:
-            asyncio.get_running_loop().create_task(self._replace())
+            task = asyncio.get_running_loop().create_task(self._replace(lease.slot))
+            self._replacing.add(task)  # keep a reference until it is done (the loop holds only weak ones)
+            task.add_done_callback(self._replacing.discard)
 
-    def release_soon(self, worker: Worker) -> None:
-        """Kill and replace ``worker`` from any thread (used when an answer is dropped unread)."""
+    def release_soon(self, lease: Lease) -> None:
+        """Kill and replace the lease's worker from any thread (used when an answer is dropped unread)."""
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(functools.partial(self.release, worker, healthy=False))
+            self._loop.call_soon_threadsafe(functools.partial(self.release, lease, healthy=False))
 
-    async def _replace(self) -> None:
-        worker = await asyncio.to_thread(Worker, self.store_root)
+    async def _replace(self, slot: str) -> None:
+        worker = await asyncio.to_thread(Worker, self.store_root, nice=self._nice(slot))
         if self._closed:
             worker.kill()
             return
         self._all.add(worker)
-        self._idle.put_nowait(worker)  # type: ignore[union-attr]
+        self._idle[slot].put_nowait(worker)
 
 
 def error_from(message: tuple) -> errors.ClusterGraphError:

@@ -11,9 +11,12 @@ arrives, stops reading at the row cap and writes the chosen format into a bounde
   pool's 503 ``QueryTimeout``. A thread never outlives its HTTP read timeout. Whether the *server* stops
   computing is up to the server: set its own timeout (``oxigraph serve --timeout-s``, Fuseki
   ``arq:queryTimeout``, Virtuoso ``MaxQueryExecutionTime``, GraphDB ``graphdb.query.timeout``).
-- **Concurrency.** At most ``size`` (the ``workers`` setting) queries are in flight to the server; a request
-  that finds no free slot within its time limit gets the pool's 503 ``ServerBusy``. A slot frees when its
-  thread ends, so a server still busy with a stopped query keeps its slot until the HTTP read gives up.
+- **Concurrency.** At most ``size`` (the ``workers`` setting) queries are in flight to the server, admitted by
+  the pool's :class:`~clustergraph.lanes.Lanes` (long queries never take the short slots); a request that
+  finds no free slot within its time limit gets the pool's 503 ``ServerBusy``. A slot frees when its thread
+  ends, so a server still busy with a stopped query keeps its slot until the HTTP read gives up. A short query
+  that overruns moves to a long slot when one is free and otherwise keeps its slot: the server cannot be told
+  to stop it, so it is not restarted as the worker pool does.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from collections.abc import AsyncIterator
 
 from clustergraph import errors
+from clustergraph.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.query_pool import error_from
 from clustergraph.query_worker import ChunkSender, QueryJob, write_answer
 from clustergraph.remote_store import RemoteStore
@@ -105,18 +109,21 @@ class RemoteAnswer:
 class RemoteQueryRunner:
     """Query jobs against ``store``, at most ``size`` at a time; :meth:`start` runs inside the event loop."""
 
-    def __init__(self, store: RemoteStore, *, size: int) -> None:
+    def __init__(self, store: RemoteStore, *, size: int, reserved: int = 2, long_after: float = 0.25) -> None:
         self.store = store
         self.size = size
-        self._slots: asyncio.Semaphore | None = None
+        self.lanes = Lanes(size, reserved=reserved, long_after=long_after)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._slots = asyncio.Semaphore(self.size)
 
     async def close(self) -> None:
         """Nothing to stop: running threads end at their own HTTP timeout at the latest."""
+
+    def status(self) -> dict[str, int | float]:
+        """Lane counts of the queries in flight to the server."""
+        return self.lanes.snapshot()
 
     async def run(self, job: QueryJob, *, time_limit: float) -> RemoteAnswer:
         """Send ``job`` to the server and wait for the head of its answer.
@@ -125,25 +132,31 @@ class RemoteQueryRunner:
         :raises QueryTimeout: when the query runs past ``time_limit`` seconds.
         :raises QueryError: for syntax and evaluation errors (and QueryRefused for SERVICE/LOAD).
         """
-        assert self._slots is not None and self._loop is not None, "RemoteQueryRunner.start() was not awaited"
+        assert self._loop is not None, "RemoteQueryRunner.start() was not awaited"
         deadline = time.monotonic() + time_limit
-        try:
-            await asyncio.wait_for(self._slots.acquire(), timeout=time_limit)
-        except TimeoutError as exc:
-            raise errors.ServerBusy(f"all {self.size} query slots stayed busy for {time_limit:g} s") from exc
+        key = query_key(job.sparql, job.default_graph, job.named_graphs, job.union_default_graph)
+        kind = await self.lanes.acquire(long=self.lanes.is_long(key), deadline=deadline,
+                                        prefer_long=not self.lanes.is_known(key))
+        if kind == SHORT and self.lanes.is_long(key):  # another run of the same text overran meanwhile
+            self.lanes.release(kind)
+            kind = await self.lanes.acquire(long=True, deadline=deadline)
+        slot = _Slot(self.lanes, key, kind)
         flight = _Job(self._loop)
-        slots, loop = self._slots, self._loop
+        loop = self._loop
+        promotion = loop.call_later(self.lanes.long_after, slot.promote)
 
         def release() -> None:
             with contextlib.suppress(RuntimeError):  # the loop may be closed at shutdown
-                loop.call_soon_threadsafe(slots.release)
+                loop.call_soon_threadsafe(promotion.cancel)
+                loop.call_soon_threadsafe(slot.release)
 
         thread = threading.Thread(target=self._produce, args=(flight, job, time_limit, release),
                                   name="clustergraph-remote-query", daemon=True)
         try:
             thread.start()
         except BaseException:
-            slots.release()
+            promotion.cancel()
+            slot.release()
             raise
         try:
             message = await _receive(flight, deadline, time_limit)
@@ -178,6 +191,31 @@ class RemoteQueryRunner:
             _send_error(flight, "QueryError", f"query failed: {type(exc).__name__}: {exc}")
         finally:
             release()
+
+
+class _Slot:
+    """The lane slot one remote query holds (event-loop side)."""
+
+    def __init__(self, lanes: Lanes, key: bytes, kind: str) -> None:
+        self.lanes = lanes
+        self.key = key
+        self.kind = kind
+        self.started = time.monotonic()
+        self.released = False
+
+    def promote(self) -> None:
+        """Called ``long_after`` seconds in: the query is long; move it to a long slot if one is free."""
+        if self.released:
+            return
+        self.lanes.remember(self.key, time.monotonic() - self.started)
+        if self.kind == SHORT and self.lanes.promote():
+            self.kind = LONG
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self.lanes.remember(self.key, time.monotonic() - self.started)
+            self.lanes.release(self.kind)
 
 
 def _send_error(flight: _Job, kind: str, text: str) -> None:

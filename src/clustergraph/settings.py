@@ -74,7 +74,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("row_cap", int, 10000, "Most rows (or triples) one query answer holds; larger answers are truncated "
             "and flagged. 0 means no cap."),
     Setting("body_cap", int, 1_000_000, "Largest request body accepted, in bytes."),
-    Setting("workers", int, 2, "Query worker processes; each query runs in one and is killed at the time limit."),
+    Setting("workers", int, 4, "Query worker processes; each query runs in one and is killed at the time limit."),
+    Setting("reserved_workers", int, 2, "Workers kept for short queries: queries known to run long never use them, "
+            "so heavy work cannot starve light work. At most workers - 1 are kept (fewer workers lower it)."),
+    Setting("long_query", float, 0.25, "Seconds after which a running query counts as long: it moves to a long slot, "
+            "or is restarted in one when they are all taken, and its text is remembered as long."),
+    Setting("page_threads", int, 2, "Threads rendering pages and linked data at once; Python runs one at a time, so "
+            "more only slow down the event loop that relays query answers."),
+    Setting("page_cache_mb", int, 64, "Memory for rendered pages and linked-data documents of the current build "
+            "(answered again without rendering); 0 turns the cache off."),
     Setting("cors", bool, True, "Send Access-Control-Allow-Origin: * on data responses (never with credentials)."),
     Setting("write_token", str, "", "Bearer token enabling /update and writes to /store; empty means read-only.",
             secret=True),
@@ -99,7 +107,11 @@ class Settings:
     time_limit: float = 10.0
     row_cap: int = 10000
     body_cap: int = 1_000_000
-    workers: int = 2
+    workers: int = 4
+    reserved_workers: int = 2
+    long_query: float = 0.25
+    page_threads: int = 2
+    page_cache_mb: int = 64
     cors: bool = True
     write_token: str = ""
     store_url: str = ""
@@ -150,6 +162,10 @@ def load_settings(
     settings = Settings(**values)
     if settings.workers < 1:
         raise SettingsError("workers must be at least 1")
+    if settings.page_threads < 1:
+        raise SettingsError("page_threads must be at least 1")
+    if settings.long_query <= 0:
+        raise SettingsError("long_query must be more than 0 seconds")
     if settings.time_limit <= 0:
         raise SettingsError("time_limit must be more than 0 seconds")
     if not settings.base_iri.endswith("/"):

@@ -162,19 +162,28 @@ class LiveStore:
     def __init__(self, root: StoreRoot) -> None:
         self.root = root
         self._path: Path | None = None
+        self._target: str | None = None
         self._store: EmbeddedStore | None = None
 
     def get(self) -> EmbeddedStore:
-        """The store ``current`` points at now.
+        """The store ``current`` points at now (one ``readlink`` when it has not moved: pages call this many
+        times per request).
 
         :raises StoreError: before the first successful build.
         """
+        try:
+            target = os.readlink(self.root.current_link)
+        except OSError:
+            target = None
+        if target is not None and target == self._target and self._store is not None:
+            return self._store
         current = self.root.current()
         if current is None:
             raise StoreError("no store has been built yet (run `clustergraph build`)")
         if current != self._path or self._store is None:
             self._store = EmbeddedStore.open_read_only(current)
             self._path = current
+        self._target = target
         return self._store
 
 
