@@ -7,10 +7,11 @@ Everything the data says is escaped by Jinja's autoescape; hrefs come only from 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import logging
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from clustergraph import __version__
@@ -19,7 +20,10 @@ from clustergraph.iris import compact
 from clustergraph.queries import NamedQuery, Param
 from clustergraph.web import catalogue
 from clustergraph.web.named_api import NamedResult, parameter_values, run_named
+from clustergraph.web.openapi_responses import ErrorForm, html_page, query_parameter
 from clustergraph.web.services import Services, services
+
+log = logging.getLogger("clustergraph.web")
 
 DUMPS = (("Turtle (union of all graphs)", "/dumps/clustergraph.ttl"),
          ("N-Quads (with named graphs)", "/dumps/clustergraph.nq"),
@@ -34,49 +38,70 @@ SELECT DISTINCT ?cluster ?label ?acronym WHERE {
 ORDER BY ?label
 """
 INPUT_TYPES = {"iri": "text", "integer": "number", "year": "number", "string": "text", "langstring": "text"}
+KindParam = Annotated[str, Path(description="The kind of resource.",
+                                json_schema_extra={"enum": [kind.slug for kind in catalogue.KINDS]})]
 
 
 def make_router(services: Services) -> APIRouter:
     """The routes of the HTML pages."""
     router = APIRouter(tags=["pages"])
+    services.warm_ups.append(lambda: _warm(services))
     add = router.add_api_route
-    add("/", home, methods=["GET"], summary="Home: what the graph holds", response_class=Response)
-    add("/browse", browse_index, methods=["GET"], summary="Browsable kinds", response_class=Response)
-    add("/browse/{kind}", browse_kind, methods=["GET"], summary="Resources of one kind", response_class=Response)
-    add("/query", query_page, methods=["GET"], summary="SPARQL editor", response_class=Response)
-    add("/queries", named_queries_page, methods=["GET"], summary="Named queries", response_class=Response)
+    add("/", home, methods=["GET"], summary="Home: what the graph holds", response_class=Response,
+        responses=html_page(503))
+    add("/browse", browse_index, methods=["GET"], summary="Browsable kinds", response_class=Response,
+        responses=html_page(503))
+    add("/browse/{kind}", browse_kind, methods=["GET"], summary="Resources of one kind", response_class=Response,
+        responses=html_page(404, 503, form=ErrorForm.PAGE_OR_JSON),
+        openapi_extra={"parameters": [query_parameter("q", "Only resources whose names contain this text.")]})
+    add("/query", query_page, methods=["GET"], summary="SPARQL editor", response_class=Response,
+        responses=html_page(),
+        openapi_extra={"parameters": [query_parameter("query", "SPARQL to put in the editor and run on load.")]})
+    add("/queries", named_queries_page, methods=["GET"], summary="Named queries", response_class=Response,
+        responses=html_page())
     add("/queries/{name}", named_query_page, methods=["GET"], summary="Run one named query",
-        response_class=Response)
-    add("/settings", settings_page, methods=["GET"], summary="Settings and version", response_class=Response)
+        response_class=Response, responses=html_page(400, 404, 503, form=ErrorForm.PAGE_OR_JSON))
+    add("/settings", settings_page, methods=["GET"], summary="Settings and version", response_class=Response,
+        responses=html_page())
     return router
 
 
 def home(request: Request, svc: Services = Depends(services)) -> Response:
     """Counts by class, the source documents and graphs, the report editions and where to go next."""
+    context = {**svc.memo("home", lambda: home_facts(svc)), "kinds": catalogue.KINDS, "dumps": DUMPS,
+               "named_queries": sorted(svc.named_queries.values(), key=lambda q: q.title), "compact": compact}
+    return svc.render(request, "home.html", context)
+
+
+def _warm(svc: Services) -> None:
+    """Compute the home page's facts at start, so no visitor waits for them."""
+    try:
+        svc.memo("home", lambda: home_facts(svc))
+    except Exception:  # noqa: BLE001 - a warm-up must never stop the server; the page reports errors itself
+        log.exception("could not compute the home page ahead of time")
+
+
+def home_facts(svc: Services) -> dict[str, Any]:
+    """What the home page shows of the data (computed once per build: seconds at ECCP scale)."""
     select = svc.select
     labels = svc.memo("labels", lambda: catalogue.load_labels(select))
     sources = catalogue.source_documents(select, labels)
-    context = {
+    return {
         "counts": catalogue.home_counts(select),
         "sources": sources,
         "other_graphs": catalogue.other_graphs(select, labels, sources),
         "editions": catalogue.editions(select, sources),
         "totals": catalogue.totals(select),
-        "kinds": catalogue.KINDS,
-        "dumps": DUMPS,
-        "named_queries": sorted(svc.named_queries.values(), key=lambda q: q.title),
-        "compact": compact,
     }
-    return svc.render(request, "home.html", context)
 
 
 def browse_index(request: Request, svc: Services = Depends(services)) -> Response:
     """The browsable kinds with their counts."""
-    counts = catalogue.kind_counts(svc.select)
+    counts = svc.memo("kind-counts", lambda: catalogue.kind_counts(svc.select))
     return svc.render(request, "browse.html", {"kinds": catalogue.KINDS, "counts": counts})
 
 
-def browse_kind(kind: str, request: Request, svc: Services = Depends(services)) -> Response:
+def browse_kind(kind: KindParam, request: Request, svc: Services = Depends(services)) -> Response:
     """One kind's resources as a table, narrowed by ``?q=`` (a case-insensitive substring of the names).
 
     :raises NotFound: for an unknown kind.

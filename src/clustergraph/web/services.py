@@ -11,6 +11,8 @@ to key on, so they are kept for :data:`REMOTE_CACHE_SECONDS` and then computed a
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from clustergraph.query_pool import QueryRunner
 from clustergraph.queries import NamedQuery
 from clustergraph.remote_store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
+from clustergraph.web.page_cache import PageCache
 from clustergraph.store import LiveStore, StoreRoot
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,6 +55,9 @@ class Services:
     remote: RemoteStore | None = None
     scratch: Path | None = None  # a private folder for remote dumps
     warm_ups: list[Callable[[], None]] = field(default_factory=list)  # run once in the background at start
+    page_cache: PageCache = field(default_factory=lambda: PageCache(0))
+    _memo_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _computing: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
 
     def build_key(self) -> str:
         """A name for the data being served: the published build's folder name on the embedded store; on a
@@ -61,10 +67,10 @@ class Services:
         """
         if self.remote is not None:
             return f"remote-{int(time.time() // REMOTE_CACHE_SECONDS)}"
-        current = self.store_root.current()
-        if current is None:
-            raise StoreError("no store has been built yet (run `clustergraph build`)")
-        return current.name
+        try:
+            return Path(os.readlink(self.store_root.current_link)).name  # one system call: asked on every page
+        except OSError as exc:
+            raise StoreError("no store has been built yet (run `clustergraph build`)") from exc
 
     def dumps_folder(self) -> Path:
         """Where the dumps of the data being served are cached (one subfolder per :meth:`build_key`)."""
@@ -81,13 +87,23 @@ class Services:
 
     def memo(self, name: str, compute: Any) -> Any:
         """``compute()`` once per published build (a new build or write gets a fresh value); on a remote
-        server, once per :data:`REMOTE_CACHE_SECONDS`."""
+        server, once per :data:`REMOTE_CACHE_SECONDS`. Requests that ask while it is being computed wait for
+        that computation instead of starting their own (at ECCP scale the home page's counts take seconds)."""
         key = (self.build_key(), name)
-        if key not in self.per_build:
-            if len(self.per_build) > 64:
-                self.per_build.clear()
-            self.per_build[key] = compute()
-        return self.per_build[key]
+        if key in self.per_build:
+            return self.per_build[key]
+        with self._memo_guard:
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            if key not in self.per_build:
+                value = compute()
+                if len(self.per_build) > 64:
+                    self.per_build.clear()
+                self.per_build[key] = value
+            value = self.per_build[key]
+        with self._memo_guard:
+            self._computing.pop(key, None)
+        return value
 
     def store(self) -> ReadStore:
         """The current build, opened read-only in this process, or the remote server (for small, bounded page
