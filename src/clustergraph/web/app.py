@@ -10,10 +10,10 @@ import threading
 from pathlib import Path
 from collections.abc import AsyncIterator
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
-from starlette.middleware.cors import CORSMiddleware
 
 from clustergraph import __version__
 from clustergraph.layout import Layout
@@ -31,11 +31,15 @@ from clustergraph.web import (
     network_pages,
     pages,
     sparql_endpoint,
+    status,
     store_protocol,
     void,
 )
 from clustergraph.web.body_cap import BodyCap
+from clustergraph.web.page_cache import PageCache, PageCacheMiddleware
+from clustergraph.web.openapi_responses import finalize
 from clustergraph.web.services import STATIC, Services, make_templates
+from clustergraph.web.write_guard import ReadOnlyCors, WriteLog, configure_write_log
 
 DESCRIPTION = """A linked-data knowledge graph of technology clusters, their member organisations, the EU
 initiatives they take part in and the policy instruments that frame them.
@@ -60,16 +64,22 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     if settings.remote:
         remote = RemoteStore.from_urls(settings.store_url, graph_store_url=settings.graph_store_url,
                                        update_url=settings.update_url, timeout=settings.time_limit)
-        pool = RemoteQueryRunner(remote, size=settings.workers)
+        pool = RemoteQueryRunner(remote, size=settings.workers, reserved=settings.reserved_workers,
+                                  long_after=settings.long_query)
         scratch = Path(tempfile.mkdtemp(prefix="clustergraph-remote-"))
     else:
-        pool = QueryPool(store.path, size=settings.workers)
+        pool = QueryPool(store.path, size=settings.workers, reserved=settings.reserved_workers,
+                         long_after=settings.long_query)
     state = Services(settings, store, layout, LiveStore(store), pool, named, make_templates(), remote=remote,
+                     page_cache=PageCache(settings.page_cache_mb * 2**20),
                      scratch=scratch)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await pool.start()
+        # Pages render in threads; Python runs one at a time, so more threads only starve the event loop
+        # that relays every query answer.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.page_threads
         for warm_up in state.warm_ups:  # e.g. the default network view, so its first page is not the slow one
             threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
         try:
@@ -96,22 +106,47 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     )
     app.state.services = state
     web_errors.install(app)
-    for module in (sparql_endpoint, store_protocol, named_api, void, pages, network_pages, linked_data):
+    for module in (sparql_endpoint, store_protocol, named_api, status, void, pages, network_pages, linked_data):
         app.include_router(module.make_router(state))
     app.include_router(api_docs.make_router())
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.add_middleware(PageCacheMiddleware, cache=state.page_cache)  # innermost: caches what the routes render
+    install_middleware(app, settings)
+    install_openapi(app)
+    return app
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """From the inside out: unexpected errors become a 500, the body cap, the write log, CORS for reads.
+
+    CORS allows only what reads need (no PUT/DELETE, no Authorization header), and :class:`ReadOnlyCors` also
+    refuses the preflight of a POST write, so a web page of another origin can never send a write.
+    """
+    configure_write_log()
     app.add_middleware(web_errors.CatchAll)
     app.add_middleware(BodyCap, max_bytes=settings.body_cap)
+    app.add_middleware(WriteLog)
     if settings.cors:
         app.add_middleware(
-            CORSMiddleware,
+            ReadOnlyCors,
             allow_origins=["*"],
             allow_credentials=False,
-            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-            allow_headers=["Accept", "Content-Type", "Authorization"],
+            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+            allow_headers=["Accept", "Content-Type"],
             expose_headers=["Content-Type", "Vary", "X-Clustergraph-Truncated", "X-Clustergraph-Row-Cap",
                             "Retry-After"],
             max_age=600,
         )
-    return app
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Serve FastAPI's generated spec after :func:`finalize` (security scheme, no undeclared 422)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = finalize(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

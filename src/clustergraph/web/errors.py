@@ -34,7 +34,7 @@ STATUS: list[tuple[type[errors.ClusterGraphError], int]] = [
     (errors.StoreError, 503),
 ]
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 406: "Not acceptable",
-          413: "Request body too large", 415: "Unsupported media type", 500: "Server error",
+          408: "Request timeout", 413: "Request body too large", 415: "Unsupported media type", 500: "Server error",
           503: "Service unavailable"}
 
 

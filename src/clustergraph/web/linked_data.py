@@ -15,15 +15,19 @@ expect. A client that ranks an RDF type above ``text/html`` still gets RDF. Ever
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Annotated
+
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from clustergraph.conneg import negotiate, parse_accept
-from clustergraph.errors import BadRequest, NotFound
+from clustergraph.errors import BadRequest, NotAcceptable, NotFound
 from clustergraph.iris import ONTOLOGY_GRAPH, PREFIXES
 from clustergraph.media_types import DATASETS, GRAPHS, HTML, SUFFIX_FOR, from_format_parameter, with_charset
 from clustergraph.web import ontology_doc, resource_view
+from clustergraph.web.openapi_responses import ErrorForm, declare, ok, query_parameter
 from clustergraph.web.services import Services, services
 
 # RDF media types in the server's order of preference (text/plain is N-Triples for plain clients).
@@ -31,18 +35,30 @@ RDF_TYPES: list[str] = ["text/turtle", "application/n-triples", "application/ld+
                         "application/trig", "application/n-quads", "text/plain"]
 MEDIA_FOR_SUFFIX: dict[str, str] = {suffix: media for media, suffix in SUFFIX_FOR.items()}
 ALTERNATES: list[str] = [m for m in SUFFIX_FOR if m != HTML] + [HTML]
+FORMAT_PARAMETER = query_parameter("format", "Overrides Accept: ttl, nt, jsonld, rdf, trig, nq, html or a media "
+                                             "type (a suffix such as .ttl on the path overrides both).",
+                                   {"type": "string", "enum": [*SUFFIX_FOR.values(), *RDF_TYPES, HTML]})
+_DESCRIPTION = ("An HTML page, or the triples in Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads (with the "
+                "source graph of each), by suffix, ?format= or Accept.")
+RESOURCE_RESPONSES = declare({200: ok([HTML, *RDF_TYPES], _DESCRIPTION)}, [400, 404, 406, 503],
+                             ErrorForm.PAGE_OR_JSON)
+ONTOLOGY_RESPONSES = declare({200: ok([HTML, *RDF_TYPES], _DESCRIPTION)}, [400, 406, 503], ErrorForm.PAGE)
 
 
 def make_router(svc: Services) -> APIRouter:
     """Routes for /id/…, /graph/… and /ontology (with format suffixes)."""
     router = APIRouter(tags=["linked data"])
+    add = router.add_api_route
+    doc = {"parameters": [FORMAT_PARAMETER]}
     for path in ("/id/{rest:path}", "/graph/{rest:path}"):
-        router.add_api_route(path, resource, methods=["GET", "HEAD"], response_class=Response,
-                             summary="Dereference a data IRI (HTML or RDF by Accept, suffix or ?format=)")
-    router.add_api_route("/ontology", ontology, methods=["GET", "HEAD"], response_class=Response,
-                         summary="The ontology and its controlled vocabularies (HTML or RDF)")
-    router.add_api_route("/ontology.{suffix}", ontology_suffix, methods=["GET", "HEAD"], response_class=Response,
-                         include_in_schema=False)
+        add(path, resource, methods=["GET"], response_class=Response, responses=RESOURCE_RESPONSES,
+            summary="Dereference a data IRI (HTML or RDF by Accept, suffix or ?format=)", openapi_extra=doc)
+        add(path, resource, methods=["HEAD"], include_in_schema=False)
+    add("/ontology", ontology, methods=["GET"], response_class=Response, responses=ONTOLOGY_RESPONSES,
+        summary="The ontology and its controlled vocabularies (HTML or RDF)", openapi_extra=doc)
+    add("/ontology", ontology, methods=["HEAD"], include_in_schema=False)
+    add("/ontology.{suffix}", ontology_suffix, methods=["GET", "HEAD"], response_class=Response,
+        include_in_schema=False)
     return router
 
 
@@ -88,10 +104,27 @@ def headers_for(base_path: str, media_type: str, suffixed: bool) -> dict[str, st
 
 
 def serialize(media_type: str, triples: list[ox.Triple], quads: list[ox.Quad]) -> bytes:
-    """Triples in a graph format or quads in a dataset format, with the project's prefixes."""
+    """Triples in a graph format or quads in a dataset format, with the project's prefixes.
+
+    :raises NotAcceptable: when the format cannot carry the data (see :func:`serialize_terms`).
+    """
     if media_type in DATASETS:
-        return ox.serialize(quads, format=DATASETS[media_type], prefixes=PREFIXES)
-    return ox.serialize(triples, format=GRAPHS[media_type], prefixes=PREFIXES)
+        return serialize_terms(quads, DATASETS[media_type])
+    return serialize_terms(triples, GRAPHS[media_type])
+
+
+def serialize_terms(terms: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
+    """``terms`` in ``fmt`` with the project's prefixes.
+
+    :raises NotAcceptable: when ``fmt`` cannot carry the data: JSON-LD has no RDF 1.2 triple terms, which a
+        write may have put in the store. (Serializing into memory does no I/O, so pyoxigraph's ``OSError``
+        here only ever reports what a format cannot hold.)
+    """
+    try:
+        return ox.serialize(terms, format=fmt, prefixes=PREFIXES)
+    except OSError as exc:
+        raise NotAcceptable(f"{fmt.name} cannot carry this data ({exc}); ask for Turtle, N-Triples, TriG or "
+                            "N-Quads") from exc
 
 
 def split_suffix(rest: str) -> tuple[str, str | None]:
@@ -116,7 +149,15 @@ def resolve(svc: Services, path: str) -> tuple[str, str, str | None]:
     raise NotFound(f"{svc.iri_for_path(path)} is not described in this graph")
 
 
-def resource(request: Request, rest: str, svc: Services = Depends(services)) -> Response:
+RestParam = Annotated[str, Path(description="The rest of the IRI after /id/ or /graph/, optionally with a format "
+                                           "suffix such as .ttl.",
+                                openapi_examples={"cluster": {"summary": "A cluster (under /id/)", "value": "afil"},
+                                                  "turtle": {"summary": "Its Turtle", "value": "afil.ttl"},
+                                                  "graph": {"summary": "A source graph (under /graph/)",
+                                                            "value": "ltc-report-2024"}})]
+
+
+def resource(request: Request, rest: RestParam, svc: Services = Depends(services)) -> Response:
     """One data IRI or named graph: an HTML page or its triples (as subject or object) in RDF."""
     path = request.scope["path"]
     iri, base_path, suffix = resolve(svc, path)

@@ -19,6 +19,8 @@ from clustergraph.conneg import negotiate
 from clustergraph.errors import BadRequest, NotFound
 from clustergraph.queries import NamedQuery, Param
 from clustergraph.query_worker import QueryJob
+from clustergraph.web.openapi_responses import (NAMED_JSON_SCHEMA, TRUNCATION_HEADERS, ErrorForm, content, declare,
+                                                ok)
 from clustergraph.web.services import Services, services
 from clustergraph.web.sparql_endpoint import ROW_CAP_HEADER, TRUNCATED_HEADER, stream_answer, time_limit
 
@@ -32,6 +34,22 @@ _SCHEMAS = {
     "year": {"type": "string", "pattern": "^[0-9]{4}$"},
 }
 _CONTROL = ("format", "timeout")
+_ANSWER = ok([CSV], "SPARQL JSON results plus the truncated flag and the query's name, or CSV (?format=csv or "
+             "Accept).", headers=TRUNCATION_HEADERS)
+_ANSWER["content"].update(content([JSON], NAMED_JSON_SCHEMA))
+NAMED_RESPONSES = declare({200: _ANSWER}, [400, 406, 503], ErrorForm.API)
+_QUERY_LIST_SCHEMA = {"type": "object", "required": ["queries"], "properties": {"queries": {"type": "array", "items": {
+    "type": "object", "required": ["name", "title", "url", "parameters", "sparql"],
+    "properties": {"name": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"},
+                   "page": {"type": "string"}, "parameters": {"type": "array", "items": {"type": "object"}},
+                   "sparql": {"type": "string"}}}}}}
+LIST_RESPONSES = declare({200: ok([JSON], "Every named query with its parameters and SPARQL.", _QUERY_LIST_SCHEMA)},
+                         [], ErrorForm.API)
+VERSION_RESPONSES = declare({200: ok([JSON], "The package name and version.", {
+    "type": "object", "required": ["name", "version"],
+    "properties": {"name": {"type": "string"}, "version": {"type": "string"}}})}, [], ErrorForm.API)
+SETTINGS_RESPONSES = declare({200: ok([JSON], "Each setting's value in force; secrets masked.", {
+    "type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}})}, [], ErrorForm.API)
 
 
 @dataclass(frozen=True)
@@ -47,7 +65,8 @@ class NamedResult:
 
 def make_router(svc: Services) -> APIRouter:
     router = APIRouter(tags=["named queries"])
-    router.add_api_route("/api/queries", list_queries, methods=["GET"], summary="List the named queries")
+    router.add_api_route("/api/queries", list_queries, methods=["GET"], summary="List the named queries",
+                         response_class=JSONResponse, responses=LIST_RESPONSES)
     for query in svc.named_queries.values():
         router.add_api_route(
             f"/api/queries/{query.name}",
@@ -57,12 +76,15 @@ def make_router(svc: Services) -> APIRouter:
             description=query.description,
             operation_id=f"named_{query.name.replace('-', '_')}",
             response_class=Response,
+            responses=NAMED_RESPONSES,
             openapi_extra={"parameters": [_parameter_doc(p) for p in query.params] + _CONTROL_DOCS},
         )
     router.add_api_route("/api/queries/{name}", unknown_query, methods=["GET"], include_in_schema=False)
-    router.add_api_route("/api/version", version, methods=["GET"], tags=["pages"], summary="Version")
+    router.add_api_route("/api/version", version, methods=["GET"], tags=["pages"], summary="Version",
+                         response_class=JSONResponse, responses=VERSION_RESPONSES)
     router.add_api_route("/api/settings", settings_json, methods=["GET"], tags=["pages"],
-                         summary="Settings in force (secrets masked)")
+                         summary="Settings in force (secrets masked)", response_class=JSONResponse,
+                         responses=SETTINGS_RESPONSES)
     return router
 
 
@@ -158,7 +180,7 @@ def _parameter_doc(param: Param) -> dict[str, Any]:
 _CONTROL_DOCS = [
     {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "csv"]},
      "description": "json (SPARQL results JSON plus a truncated flag) or csv; default by Accept."},
-    {"name": "timeout", "in": "query", "required": False, "schema": {"type": "number"},
+    {"name": "timeout", "in": "query", "required": False, "schema": {"type": "number", "exclusiveMinimum": 0},
      "description": "Seconds the query may run; can only lower the server's limit."},
 ]
 

@@ -16,10 +16,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
@@ -29,6 +29,7 @@ from clustergraph.metrics import betweenness_is_approximate, brokers
 from clustergraph.network import (DEFAULT_MAX_MEMBERS, FAMILIES, VIEWS, YEARS, Filters, NetworkView,
                                   alignment_targets, build_view, store_select)
 from clustergraph.render import COLOUR_BY, SIZE_BY, render_html
+from clustergraph.web.openapi_responses import ErrorForm, declare, html_page, ok
 from clustergraph.web.services import Services, services
 
 CACHE_SIZE = 32
@@ -65,6 +66,21 @@ WRITERS: dict[str, Callable[[Any], str | bytes]] = {
     ".nodes.csv": network_export.nodes_csv, ".edges.csv": network_export.edges_csv,
     ".json": network_export.to_json,
 }
+
+
+# What the spec says each filter takes (the handlers check the values themselves and answer 400 or 404).
+ViewParam = Annotated[str, Path(description="The view.", json_schema_extra={"enum": list(VIEWS)})]
+FamilyParam = Annotated[str | None, Query(description="Only items of this programme family.",
+                                          json_schema_extra={"enum": list(FAMILIES)})]
+YearParam = Annotated[str | None, Query(description="Only participations stated in this edition.",
+                                        json_schema_extra={"enum": list(YEARS)})]
+EcosystemParam = Annotated[str | None, Query(description="Only this ecosystem's IRI (alignment view).")]
+ColourParam = Annotated[str | None, Query(description="What colours the nodes.",
+                                          json_schema_extra={"enum": list(COLOUR_BY)})]
+SizeParam = Annotated[str | None, Query(description="What sizes the nodes.", json_schema_extra={"enum": list(SIZE_BY)})]
+MaxMembersParam = Annotated[str | None, Query(
+    description="Leave items shared by more clusters than this out of the projection (0: keep all).",
+    json_schema_extra={"pattern": "^(0|[2-9]|[1-9][0-9]{1,8})$"})]
 
 
 class ViewCache:
@@ -164,6 +180,13 @@ def check_view(view: str) -> str:
     return view
 
 
+def download_responses(suffix: str, what: str, media_type: str) -> dict:
+    """The export as an attachment, or an error (JSON for the ``.json`` export)."""
+    form = ErrorForm.PAGE_OR_JSON if suffix == ".json" else ErrorForm.PAGE
+    return declare({200: ok([media_type.split(";")[0]], f"The view as {what}, as an attachment.")},
+                   [400, 404, 503], form)
+
+
 def make_router(services: Services) -> APIRouter:
     """The routes of the network pages and exports (one view cache per app)."""
     pages = NetworkPages(ViewCache())
@@ -171,14 +194,17 @@ def make_router(services: Services) -> APIRouter:
     router = APIRouter(tags=["network"])
     add = router.add_api_route
     add("/network", pages.index, methods=["GET"], summary="Network views and their filters",
-        response_class=HTMLResponse)
-    for suffix, what, _ in DOWNLOADS:
+        response_class=HTMLResponse, responses=html_page(400, 503))
+    for suffix, what, media_type in DOWNLOADS:
         add(f"/network/{{view}}{suffix}", pages.download(suffix), methods=["GET"], response_class=Response,
-            summary=f"Download a network view as {what}", name=f"network-download{suffix.replace('.', '-')}")
+            summary=f"Download a network view as {what}", name=f"network-download{suffix.replace('.', '-')}",
+            responses=download_responses(suffix, what, media_type))
     add("/network/{view}/graph", pages.graph, methods=["GET"], response_class=HTMLResponse,
-        summary="A network view drawn as a standalone, offline HTML page (vis-network)")
+        summary="A network view drawn as a standalone, offline HTML page (vis-network)",
+        responses=html_page(400, 404, 503))
     add("/network/{view}", pages.page, methods=["GET"], response_class=HTMLResponse,
-        summary="A network view: drawing, SPARQL, metrics, brokers, communities and downloads")
+        summary="A network view: drawing, SPARQL, metrics, brokers, communities and downloads",
+        responses=html_page(400, 404, 503, form=ErrorForm.PAGE_OR_JSON))
     return router
 
 
@@ -191,8 +217,8 @@ class NetworkPages:
     async def build(self, svc: Services, view: str, filters: Filters) -> NetworkView:
         return await run_in_threadpool(self.cache.get, svc, view, filters)
 
-    async def index(self, request: Request, family: str | None = None, year: str | None = None,
-                    ecosystem: str | None = None, max_members: str | None = None,
+    async def index(self, request: Request, family: FamilyParam = None, year: YearParam = None,
+                    ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None,
                     svc: Services = Depends(services)) -> Response:
         """The four views, each with a filter form."""
         query = parse_query(family, year, ecosystem, None, None, max_members)
@@ -203,9 +229,9 @@ class NetworkPages:
         }
         return svc.render(request, "network_index.html", context)
 
-    async def page(self, view: str, request: Request, family: str | None = None, year: str | None = None,
-                   ecosystem: str | None = None, colour: str | None = None, size: str | None = None,
-                   max_members: str | None = None, svc: Services = Depends(services)) -> Response:
+    async def page(self, view: ViewParam, request: Request, family: FamilyParam = None, year: YearParam = None,
+                   ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
+                   max_members: MaxMembersParam = None, svc: Services = Depends(services)) -> Response:
         """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads."""
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members)
@@ -227,9 +253,9 @@ class NetworkPages:
         }
         return svc.render(request, "network_page.html", context)
 
-    async def graph(self, view: str, family: str | None = None, year: str | None = None,
-                    ecosystem: str | None = None, colour: str | None = None, size: str | None = None,
-                    max_members: str | None = None, svc: Services = Depends(services)) -> Response:
+    async def graph(self, view: ViewParam, family: FamilyParam = None, year: YearParam = None,
+                    ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
+                    max_members: MaxMembersParam = None, svc: Services = Depends(services)) -> Response:
         """The standalone drawing (vis-network inlined; nothing is loaded from elsewhere)."""
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members)
@@ -242,8 +268,8 @@ class NetworkPages:
         """The handler of one export format."""
         media_type = next(m for s, _, m in DOWNLOADS if s == suffix)
 
-        async def handler(view: str, family: str | None = None, year: str | None = None,
-                          ecosystem: str | None = None, max_members: str | None = None,
+        async def handler(view: ViewParam, family: FamilyParam = None, year: YearParam = None,
+                          ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None,
                           svc: Services = Depends(services)) -> Response:
             check_view(view)
             filters = Filters.parse(family, year, ecosystem, max_members)

@@ -15,10 +15,12 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from clustergraph.conneg import negotiate, parse_accept, quality
 from clustergraph.errors import BadRequest, UnsupportedMediaType
 from clustergraph.iris import PREFIXES
-from clustergraph.media_types import GRAPHS, HTML, RESULTS, from_format_parameter, with_charset
+from clustergraph.media_types import GRAPHS, HTML, RESULTS, SHORT_NAMES, from_format_parameter, with_charset
 from clustergraph.query_guard import inspect_query
 from clustergraph.query_pool import StreamedAnswer
 from clustergraph.query_worker import QueryJob
+from clustergraph.web.openapi_responses import (GRAPH_TYPES, RESULT_TYPES, SPARQL_JSON_SCHEMA, TRUNCATION_HEADERS,
+                                                ErrorForm, content, declare, ok, query_parameter)
 from clustergraph.web.service_description import service_description
 from clustergraph.web.services import Services, services
 
@@ -26,20 +28,49 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 TRUNCATED_HEADER = "X-Clustergraph-Truncated"
 ROW_CAP_HEADER = "X-Clustergraph-Row-Cap"
-_QUERY_DOC = {
-    "parameters": [
-        {"name": "query", "in": "query", "schema": {"type": "string"},
-         "description": "The SPARQL query. Without it, the service description is returned."},
-        {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-         "description": "Graphs merged into the default graph (default: the union of all graphs)."},
-        {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-         "description": "Graphs visible to GRAPH patterns."},
-        {"name": "timeout", "in": "query", "schema": {"type": "number"},
-         "description": "Seconds this query may run; can only lower the server's limit."},
-        {"name": "format", "in": "query", "schema": {"type": "string"},
-         "description": "Overrides Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf, trig, nq or a media type."},
-    ]
+_PROTOCOL_PARAMETERS = [
+    query_parameter("default-graph-uri", "Graphs merged into the default graph (default: the union of all graphs).",
+                    {"type": "array", "items": {"type": "string"}}),
+    query_parameter("named-graph-uri", "Graphs visible to GRAPH patterns.",
+                    {"type": "array", "items": {"type": "string"}}),
+    query_parameter("timeout", "Seconds this query may run; can only lower the server's limit.",
+                    {"type": "number", "exclusiveMinimum": 0}),
+    query_parameter("format", "Overrides Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf, trig, nq or a media "
+                              "type.",
+                    {"type": "string", "enum": [name for name, media in SHORT_NAMES.items() if media != HTML]
+                     + list(RESULTS) + [media for media in GRAPHS if media not in RESULTS]}),
+]
+EXAMPLES = {
+    "select": {"summary": "Cluster organisations", "value": "PREFIX cg: <https://w3id.org/clustergraph/ontology#>\n"
+               "SELECT DISTINCT ?cluster WHERE { ?cluster a cg:ClusterOrganisation } LIMIT 5"},
+    "ask": {"summary": "Is there any data?", "value": "ASK { ?s ?p ?o }"},
+    "construct": {"summary": "A few triples", "value": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 5"},
+    "describe": {"summary": "One resource", "value": "DESCRIBE <https://w3id.org/clustergraph/id/afil>"},
 }
+_GET_DOC = {"parameters": [
+    query_parameter("query", "The SPARQL query. Without it, the service description is returned.",
+                    examples=EXAMPLES),
+    *_PROTOCOL_PARAMETERS,
+]}
+_POST_DOC = {
+    "parameters": _PROTOCOL_PARAMETERS,
+    "requestBody": {"required": True, "content": {
+        SPARQL_QUERY: {"schema": {"type": "string"}, "examples": EXAMPLES},
+        FORM: {"schema": {"type": "object", "required": ["query"], "properties": {"query": {"type": "string"}}},
+               "examples": {name: {**example, "value": {"query": example["value"]}}
+                            for name, example in EXAMPLES.items()}},
+    }},
+}
+_ANSWER = ok(RESULT_TYPES + GRAPH_TYPES, "SELECT and ASK results (SPARQL JSON, XML, CSV, TSV) or, for CONSTRUCT "
+             "and DESCRIBE, a graph (Turtle, N-Triples, JSON-LD, RDF/XML, TriG, N-Quads), by Accept or format.",
+             headers=TRUNCATION_HEADERS)
+_ANSWER["content"].update(content(["application/sparql-results+json", "application/json"], SPARQL_JSON_SCHEMA))
+GET_RESPONSES = declare({200: {**_ANSWER, "description": _ANSWER["description"] + " Without a query: the "
+                                "service description (an RDF graph)."},
+                         303: {"description": "A browser (Accept: text/html) asking for the service description is "
+                                              "sent to the query editor, /query."}},
+                        [400, 406, 503], ErrorForm.PROTOCOL)
+POST_RESPONSES = declare({200: _ANSWER}, [400, 406, 408, 413, 415, 503], ErrorForm.PROTOCOL)
 
 
 @dataclass(frozen=True)
@@ -56,13 +87,10 @@ class ProtocolRequest:
 def make_router(services: Services) -> APIRouter:
     router = APIRouter(tags=["sparql"])
     router.add_api_route("/sparql", sparql_get, methods=["GET"], summary="SPARQL query (GET)",
-                         openapi_extra=_QUERY_DOC, response_class=Response)
+                         openapi_extra=_GET_DOC, response_class=Response, responses=GET_RESPONSES)
     router.add_api_route("/sparql", sparql_get, methods=["HEAD"], include_in_schema=False)
     router.add_api_route("/sparql", sparql_post, methods=["POST"], summary="SPARQL query (POST)",
-                         response_class=Response,
-                         openapi_extra={"requestBody": {"content": {
-                             SPARQL_QUERY: {"schema": {"type": "string"}},
-                             FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}}}}}})
+                         response_class=Response, openapi_extra=_POST_DOC, responses=POST_RESPONSES)
     return router
 
 

@@ -1,7 +1,8 @@
 """``/store`` (SPARQL 1.1 Graph Store HTTP Protocol) and ``/update`` (SPARQL 1.1 Update).
 
 Reads of ``/store`` are open. Writes, and ``/update`` itself, exist only when a write token is configured,
-and need it as ``Authorization: Bearer <token>`` (401 without one, 403 with a wrong one). The default graph
+and need it as ``Authorization: Bearer <token>`` (401 without one, 403 with a wrong one, or from a web page of
+another origin: :mod:`clustergraph.web.write_guard`, which also logs every attempt). The default graph
 of ``/store?default`` is the union of all graphs, as at ``/sparql``; writes to it go to the store's own
 default graph, which is part of that union.
 
@@ -14,7 +15,6 @@ Forwarded writes are as atomic as the server makes them, and last until the next
 from __future__ import annotations
 
 import asyncio
-import hmac
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -23,39 +23,67 @@ from starlette.responses import Response
 
 from clustergraph import store_writes
 from clustergraph.conneg import negotiate
-from clustergraph.errors import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMediaType
-from clustergraph.iris import PREFIXES
+from clustergraph.errors import BadRequest, NotFound, UnsupportedMediaType
 from clustergraph.media_types import DATASETS, GRAPHS, with_charset
+from clustergraph.web.linked_data import serialize_terms
+from clustergraph.web.openapi_responses import (DATASET_TYPES, TRIPLE_TYPES, WRITE_SECURITY, ErrorForm, content,
+                                                declare, empty, ok, query_parameter)
+from clustergraph.web.rdf_body import read_triples
 from clustergraph.web.services import Services, services
+from clustergraph.web.write_guard import authorize_write
 
 SPARQL_UPDATE = "application/sparql-update"
 FORM = "application/x-www-form-urlencoded"
 _TRIPLE_FORMATS = {m: f for m, f in GRAPHS.items() if f not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)}
+_TARGET = [
+    query_parameter("graph", "The graph's IRI.", {"type": "string", "format": "iri"},
+                    examples={"example": {"value": "urn:example:graph"}}),
+    query_parameter("default", "The default graph (for reads: the union of all graphs).", {"type": "string"},
+                    allowEmptyValue=True),
+]
+_TRIPLES_BODY = {"required": True, "content": content(TRIPLE_TYPES)}
+for _media in ("text/turtle", "application/n-triples"):
+    _TRIPLES_BODY["content"][_media]["example"] = '<urn:example:s> <urn:example:p> "o" .\n'
+_UPDATES = {"insert": {"summary": "Add a triple to a graph",
+                       "value": 'INSERT DATA { GRAPH <urn:example:graph> { <urn:example:s> <urn:example:p> "o" } }'},
+            "clear": {"summary": "Empty a graph", "value": "CLEAR SILENT GRAPH <urn:example:graph>"}}
+_WRITE_ERRORS = [400, 401, 403, 408, 413, 415, 503]
+GET_RESPONSES = declare(
+    {200: ok(DATASET_TYPES + TRIPLE_TYPES, "Without a target, every graph as TriG or N-Quads; with ?graph=IRI or "
+             "?default, that graph as Turtle, N-Triples, JSON-LD or RDF/XML (by Accept).")},
+    [400, 404, 406, 503], ErrorForm.PROTOCOL)
+PUT_RESPONSES = declare({201: empty("The graph was created."), 204: empty("The graph was replaced.")},
+                        _WRITE_ERRORS, ErrorForm.PROTOCOL)
+POST_RESPONSES = declare({204: empty("The triples were added.")}, _WRITE_ERRORS, ErrorForm.PROTOCOL)
+DELETE_RESPONSES = declare({204: empty("The graph was dropped.")}, [400, 401, 403, 404, 503], ErrorForm.PROTOCOL)
+UPDATE_RESPONSES = declare({204: empty("The update was applied.")}, _WRITE_ERRORS, ErrorForm.PROTOCOL)
+_UPDATE_DOC = {"security": WRITE_SECURITY, "requestBody": {"required": True, "content": {
+    SPARQL_UPDATE: {"schema": {"type": "string"}, "examples": _UPDATES},
+    FORM: {"schema": {"type": "object", "required": ["update"], "properties": {"update": {"type": "string"}}},
+           "examples": {name: {**example, "value": {"update": example["value"]}}
+                        for name, example in _UPDATES.items()}},
+}}}
 
 
 def make_router(svc: Services) -> APIRouter:
     router = APIRouter(tags=["sparql"])
-    router.add_api_route("/store", store_get, methods=["GET"], summary="Graph Store Protocol: read a graph",
-                         response_class=Response)
-    router.add_api_route("/store", store_get, methods=["HEAD"], include_in_schema=False)
+    add = router.add_api_route
+    add("/store", store_get, methods=["GET"], summary="Graph Store Protocol: read a graph", response_class=Response,
+        responses=GET_RESPONSES, openapi_extra={"parameters": _TARGET})
+    add("/store", store_get, methods=["HEAD"], include_in_schema=False)
     remote = svc.remote
+    write_doc = {"parameters": _TARGET, "security": WRITE_SECURITY}
     if svc.settings.writable and (remote is None or remote.store_url):
-        router.add_api_route("/store", store_put, methods=["PUT"], summary="Replace a graph (token)")
-        router.add_api_route("/store", store_post, methods=["POST"], summary="Add to a graph (token)")
-        router.add_api_route("/store", store_delete, methods=["DELETE"], summary="Drop a graph (token)")
+        add("/store", store_put, methods=["PUT"], summary="Replace a graph (token)", response_class=Response,
+            status_code=204, responses=PUT_RESPONSES, openapi_extra={**write_doc, "requestBody": _TRIPLES_BODY})
+        add("/store", store_post, methods=["POST"], summary="Add to a graph (token)", response_class=Response,
+            status_code=204, responses=POST_RESPONSES, openapi_extra={**write_doc, "requestBody": _TRIPLES_BODY})
+        add("/store", store_delete, methods=["DELETE"], summary="Drop a graph (token)", response_class=Response,
+            status_code=204, responses=DELETE_RESPONSES, openapi_extra=write_doc)
     if svc.settings.writable and (remote is None or remote.update_url):
-        router.add_api_route("/update", update, methods=["POST"], summary="SPARQL 1.1 Update (token)",
-                             response_class=Response)
+        add("/update", update, methods=["POST"], summary="SPARQL 1.1 Update (token)", response_class=Response,
+            status_code=204, responses=UPDATE_RESPONSES, openapi_extra=_UPDATE_DOC)
     return router
-
-
-def require_token(request: Request, svc: Services) -> None:
-    """:raises Unauthorized: without a bearer token. :raises Forbidden: with a wrong one."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("writes need the write token as 'Authorization: Bearer <token>'")
-    if not hmac.compare_digest(token.strip().encode(), svc.settings.write_token.encode()):
-        raise Forbidden("the write token is wrong")
 
 
 def target_graph(request: Request) -> tuple[bool, str | None]:
@@ -84,34 +112,35 @@ async def store_get(request: Request, svc: Services = Depends(services)) -> Resp
     if not named:
         media_type = negotiate(accept, list(DATASETS))
         quads = store.quads()
-        body = ox.serialize(quads, format=DATASETS[media_type], prefixes=PREFIXES)
+        body = serialize_terms(quads, DATASETS[media_type])
     else:
         media_type = negotiate(accept, list(_TRIPLE_FORMATS))
         if graph is not None and not store.has_graph(graph):
             raise NotFound(f"the store has no graph {graph}")
         triples = store.graph_triples(graph)
-        body = ox.serialize(triples, format=_TRIPLE_FORMATS[media_type], prefixes=PREFIXES)
+        body = serialize_terms(triples, _TRIPLE_FORMATS[media_type])
     if request.method == "HEAD":
         body = b""
     return Response(body, media_type=with_charset(media_type), headers={"Vary": "Accept"})
 
 
 async def _triples_from_body(request: Request) -> list[ox.Triple]:
+    """The triples of the request body, in the graph format its Content-Type names.
+
+    :raises UnsupportedMediaType: for another Content-Type. :raises BadRequest: for a body that does not parse
+        or nests too deep (:mod:`clustergraph.web.rdf_body`).
+    """
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _TRIPLE_FORMATS:
         raise UnsupportedMediaType(
             f"Content-Type {content_type or '(none)'} is not an RDF graph format; send one of "
             + ", ".join(_TRIPLE_FORMATS)
         )
-    body = await request.body()
-    try:
-        return [q.triple for q in ox.parse(body, format=_TRIPLE_FORMATS[content_type])]
-    except SyntaxError as exc:
-        raise BadRequest(f"request body ({content_type}): {exc.msg}") from exc
+    return await read_triples(await request.body(), _TRIPLE_FORMATS[content_type], content_type)
 
 
 async def store_put(request: Request, svc: Services = Depends(services)) -> Response:
-    require_token(request, svc)
+    authorize_write(request, svc.settings.write_token)
     named, graph = _named_target(request)
     existed = graph is None or svc.store().has_graph(graph)
     triples = await _triples_from_body(request)
@@ -123,7 +152,7 @@ async def store_put(request: Request, svc: Services = Depends(services)) -> Resp
 
 
 async def store_post(request: Request, svc: Services = Depends(services)) -> Response:
-    require_token(request, svc)
+    authorize_write(request, svc.settings.write_token)
     _, graph = _named_target(request)
     triples = await _triples_from_body(request)
     if svc.remote is not None:
@@ -134,7 +163,7 @@ async def store_post(request: Request, svc: Services = Depends(services)) -> Res
 
 
 async def store_delete(request: Request, svc: Services = Depends(services)) -> Response:
-    require_token(request, svc)
+    authorize_write(request, svc.settings.write_token)
     _, graph = _named_target(request)
     if graph is not None and not svc.store().has_graph(graph):
         raise NotFound(f"the store has no graph {graph}")
@@ -153,7 +182,7 @@ def _named_target(request: Request) -> tuple[bool, str | None]:
 
 
 async def update(request: Request, svc: Services = Depends(services)) -> Response:
-    require_token(request, svc)
+    authorize_write(request, svc.settings.write_token)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     try:

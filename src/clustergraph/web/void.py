@@ -19,16 +19,19 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
+import fastapi
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import FileResponse, Response
 
 from clustergraph.errors import NotFound
 from clustergraph.iris import DATA, PREFIXES
-from clustergraph.media_types import with_charset
+from clustergraph.media_types import SUFFIX_FOR, with_charset
 from clustergraph.remote_store import ReadStore
 from clustergraph.web.linked_data import MEDIA_FOR_SUFFIX, RDF_TYPES, alternate_links, choose_media_type, serialize
+from clustergraph.web.openapi_responses import ErrorForm, declare, ok, query_parameter
 from clustergraph.web.resource_view import PREFIX_DECL
 from clustergraph.web.services import Services, services
 
@@ -43,17 +46,26 @@ DUMPS: dict[str, tuple[str, ox.RdfFormat]] = {
 }
 VOID_TYPES = [m for m in RDF_TYPES if m not in ("application/trig", "application/n-quads", "text/plain")]
 DISTINCT_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+FORMAT_PARAMETER = query_parameter("format", "Overrides Accept: ttl, nt, jsonld, rdf or a media type.",
+                                   {"type": "string", "enum": [*(SUFFIX_FOR[m] for m in VOID_TYPES), *VOID_TYPES]})
+VOID_RESPONSES = declare({200: ok(VOID_TYPES, "The VoID and DCAT description (Turtle by default).")},
+                         [400, 406, 503], ErrorForm.PAGE)
+DUMP_RESPONSES = declare({200: ok([media for media, _ in DUMPS.values()], "The dump, as an attachment.")},
+                         [404, 503], ErrorForm.PAGE_OR_JSON)
 
 
 def make_router(svc: Services) -> APIRouter:
     """Routes for the VoID description and the dumps."""
     router = APIRouter(tags=["linked data"])
-    router.add_api_route("/.well-known/void", void, methods=["GET", "HEAD"], response_class=Response,
-                         summary="VoID and DCAT description of the dataset")
-    router.add_api_route("/.well-known/void.{suffix}", void_suffix, methods=["GET", "HEAD"],
-                         response_class=Response, include_in_schema=False)
-    router.add_api_route("/dumps/{name}", dump, methods=["GET", "HEAD"], response_class=Response,
-                         summary="Download the whole dataset (clustergraph.ttl, .nq or .trig)")
+    add = router.add_api_route
+    add("/.well-known/void", void, methods=["GET"], response_class=Response, responses=VOID_RESPONSES,
+        summary="VoID and DCAT description of the dataset", openapi_extra={"parameters": [FORMAT_PARAMETER]})
+    add("/.well-known/void", void, methods=["HEAD"], include_in_schema=False)
+    add("/.well-known/void.{suffix}", void_suffix, methods=["GET", "HEAD"], response_class=Response,
+        include_in_schema=False)
+    add("/dumps/{name}", dump, methods=["GET"], response_class=Response, responses=DUMP_RESPONSES,
+        summary="Download the whole dataset (clustergraph.ttl, .nq or .trig)")
+    add("/dumps/{name}", dump, methods=["HEAD"], include_in_schema=False)
     return router
 
 
@@ -170,7 +182,10 @@ def void_triples(store: ReadStore, base_url: str, build: Path | None) -> list[ox
     return sorted(dict.fromkeys(triples), key=lambda t: t.subject != dataset)
 
 
-def dump(name: str, svc: Services = Depends(services)) -> Response:
+DumpName = Annotated[str, fastapi.Path(description="The dump's file name.", json_schema_extra={"enum": list(DUMPS)})]
+
+
+def dump(name: DumpName, svc: Services = Depends(services)) -> Response:
     """A dump of the current build, generated on first request and cached per build."""
     if name not in DUMPS:
         raise NotFound(f"no dump named {name!r}; available: {', '.join(DUMPS)}")

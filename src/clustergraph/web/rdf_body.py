@@ -1,0 +1,81 @@
+"""Reading the RDF body of a Graph Store write (``PUT``/``POST /store``) without letting it crash or stall the
+server.
+
+Oxigraph's parsers recurse on nesting: some 15,000 nested triple terms in Turtle or N-Triples (about 300 KB),
+or some 40,000 nested JSON-LD objects (under a megabyte), overflow the stack of the thread that parses them and
+take the whole server process down (measured with pyoxigraph 0.5). So, as :mod:`clustergraph.query_guard`
+does for queries, a body whose brackets nest deeper than :data:`MAX_DEPTH` is refused before it is parsed. The
+depth is read by a lexer that knows the format's strings, IRIs, comments and escapes, so brackets inside them
+neither count nor hide real ones. The parse itself runs in a worker thread, so a large body (RDF/XML nested a
+few thousand levels takes seconds) does not hold up other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pyoxigraph as ox
+
+from clustergraph.errors import BadRequest
+
+MAX_DEPTH = 128  # brackets open at once; the parsers overflow their stack past some 15,000
+_TURTLE = re.compile(
+    r"""
+    (?P<skip>\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*(?:\"\"\"|$)      # long strings
+           | '''(?:[^'\\]|\\.|'(?!''))*(?:'''|$)
+           | "(?:[^"\\\n\r]|\\.)*"?                             # strings
+           | '(?:[^'\\\n\r]|\\.)*'?
+           | <(?:[^<>"{}|^`\\\x00-\x20]|\\[uU][0-9A-Fa-f]+)*>   # IRIs
+           | \\.                                                # an escaped character of a local name
+           | \#[^\n\r]*)                                        # comments
+  | (?P<open><<|\{\||[(\[])
+  | (?P<close>>>|\|\}|[)\]])
+  | (?P<other>[^"'<>\\\#{|}()\[\]]+|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_JSON = re.compile(r'(?P<skip>"(?:[^"\\]|\\.)*"?)|(?P<open>[\[{])|(?P<close>[\]}])|(?P<other>[^"\[\]{}]+)',
+                   re.DOTALL)
+_LEXERS = {ox.RdfFormat.TURTLE: _TURTLE, ox.RdfFormat.N_TRIPLES: _TURTLE, ox.RdfFormat.JSON_LD: _JSON}
+
+
+def nesting_depth(text: str, fmt: ox.RdfFormat) -> int:
+    """The deepest nesting of brackets (``<<``, ``(``, ``[``, ``{|`` in Turtle and N-Triples; ``[``, ``{`` in
+    JSON-LD) outside strings, IRIs and comments; 0 for formats without a lexer here (RDF/XML)."""
+    lexer = _LEXERS.get(fmt)
+    if lexer is None:
+        return 0
+    depth = deepest = 0
+    for match in lexer.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == "close":
+            depth -= 1
+    return deepest
+
+
+def check_nesting(body: bytes, fmt: ox.RdfFormat) -> None:
+    """:raises BadRequest: for a body nested deeper than :data:`MAX_DEPTH`."""
+    deepest = nesting_depth(body.decode("utf-8", errors="replace"), fmt)
+    if deepest > MAX_DEPTH:
+        raise BadRequest(f"the request body nests {deepest} levels deep; at most {MAX_DEPTH} are allowed")
+
+
+def parse_triples(body: bytes, fmt: ox.RdfFormat, media_type: str) -> list[ox.Triple]:
+    """The triples of ``body``.
+
+    :raises BadRequest: for a body nested too deep, or one that does not parse (the message names the place).
+    """
+    check_nesting(body, fmt)
+    try:
+        return [quad.triple for quad in ox.parse(body, format=fmt)]
+    except SyntaxError as exc:
+        raise BadRequest(f"request body ({media_type}): {exc.msg}") from exc
+
+
+async def read_triples(body: bytes, fmt: ox.RdfFormat, media_type: str) -> list[ox.Triple]:
+    """:func:`parse_triples` in a worker thread."""
+    return await asyncio.to_thread(parse_triples, body, fmt, media_type)
