@@ -74,3 +74,112 @@ def test_negotiation(accept, offered, expected) -> None:
 def test_nothing_acceptable() -> None:
     with pytest.raises(NotAcceptable):
         negotiate("image/png, text/*;q=0", ["text/csv"])
+
+
+# --- the length limit on updates: the WHERE parts and the operations count, the data does not -----------------
+
+CHAIN = "+".join(["1"] * 10000)
+TRIPLES = " ".join(f'<urn:s{i}> <urn:p> "value {i}" .' for i in range(3000))
+TEMPLATE = " ".join(f"<urn:s{i}> <urn:p> ?o ." for i in range(3000))
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        f"INSERT DATA {{ {TRIPLES} }}",
+        f"insert data {{ GRAPH <urn:g> {{ {TRIPLES} }} }}",
+        f"DELETE DATA {{ GRAPH <urn:g> {{ {TRIPLES} }} }}",
+        f"INSERT {{ {TEMPLATE} }} WHERE {{ ?s ?p ?o }}",
+        f"WITH <urn:g> DELETE {{ {TEMPLATE} }} INSERT {{ GRAPH <urn:h> {{ {TEMPLATE} }} }} WHERE {{ ?s ?p ?o }}",
+        f"DELETE {{ {TEMPLATE} }} USING <urn:g> WHERE {{ ?s ?p ?o VALUES ?o {{ {' '.join(map(str, range(6000)))} }} }}",
+        f"INSERT DATA {{ {TRIPLES} }} ; INSERT {{ {TEMPLATE} }} WHERE {{ ?s ?p ?o }} ; DELETE DATA {{ {TRIPLES} }}",
+        r'INSERT DATA { <urn:a> <urn:b> "caf\u00e9" . ' + TRIPLES + " }",  # an escape: both readings are checked
+        "INSERT DATA {\r\n" + TRIPLES.replace(" .", " .\r\n") + "}",  # CRLF line ends
+        'INSERT DATA { <urn:a> <urn:b> ("x"@en-insert ' + " ".join(map(str, range(6000))) + ") }",
+    ],
+)
+def test_long_update_data_is_not_counted(update: str) -> None:
+    inspect_update(update)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT { <urn:a> <urn:b> ?x } WHERE { BIND(" + CHAIN + " AS ?x) }",
+        "INSERT DATA { <urn:a> <urn:b> 1 } ; DELETE { ?s ?p ?o } WHERE { FILTER(" + CHAIN + " > 0) }",
+        f"INSERT {{ {TEMPLATE} }} WHERE {{ ?s ?p ?o FILTER(" + " || ".join(["true"] * 3000) + ") }",
+        "DELETE WHERE { " + " ".join(f"?s{i} <urn:p> ?o{i} ." for i in range(1300)) + " }",  # a pattern, not data
+        "INSERT DATA { <urn:a> <urn:b> 1 } ;\n" * 1300,  # every operation counts its keywords
+        "DELETE WHERE { ?s ?p ?o } ; INSERT { <urn:a> <urn:b> ?x } WHERE { BIND(" + CHAIN + " AS ?x) }",
+    ],
+)
+def test_long_update_where_parts_are_refused(update: str) -> None:
+    with pytest.raises(QueryRefused, match="tokens outside its data .*at most 5000 are allowed"):
+        inspect_update(update)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        'INSERT { <urn:a> <urn:b> ?x } WHERE { ?s ?p "x"@insert { BIND(' + CHAIN + " AS ?x) } }",
+        'INSERT { <urn:a> <urn:b> ?x } WHERE { ?s ?p "x"@en-data-insert { BIND(' + CHAIN + " AS ?x) } }",
+        'INSERT { <urn:a> <urn:b> ?x } WHERE { ?s ?p "x"@values { BIND(' + CHAIN + " AS ?x) } }",
+        "INSERT DATA { <urn:a> <urn:b> 1 } DELETE WHERE { BIND(" + CHAIN + " AS ?x) }",  # WHERE ends the template head
+    ],
+)
+def test_no_data_block_opens_where_oxigraph_reads_a_pattern(update: str) -> None:
+    with pytest.raises(QueryRefused, match="at most 5000"):
+        inspect_update(update)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        # to Oxigraph '\u0027' is a string holding one quote; decoded first, it opens a long string ''' ... '''
+        (r"INSERT { <urn:a> <urn:b> ?x } WHERE { BIND('\u0027' AS ?y) BIND(" + CHAIN + " AS ?x) } # '''",
+         "at most 5000"),
+        (r'INSERT { <urn:a> <urn:b> ?x } WHERE { BIND("\u0022" AS ?y) BIND(' + CHAIN + ' AS ?x) } # """',
+         "at most 5000"),
+        (r"INSERT { <urn:a> <urn:b> ?x } WHERE { BIND('\u0027' AS ?y) " + "{" * 3000 + "}" * 3000 + " } # '''",
+         "at most 128"),
+        # Oxigraph ends a comment at a carriage return too
+        ("INSERT { <urn:a> <urn:b> ?x } WHERE { # \r BIND(" + CHAIN + " AS ?x) }", "at most 5000"),
+        ("INSERT { <urn:a> <urn:b> ?x } WHERE { # \r " + "{" * 3000 + "}" * 3000 + " }", "at most 128"),
+        (r"INSERT DATA { <urn:a> <urn:b> '\u0027' } ; LOAD <http://127.0.0.1:9/x> # '''", "LOAD"),
+        ("INSERT DATA { <urn:a> <urn:b> 1 } # \r ; LOAD <http://127.0.0.1:9/x>", "LOAD"),
+        (r"INSERT { ?s ?p ?o } WHERE { BIND('\u0027' AS ?y) SERVICE <urn:x> { ?s ?p ?o } } # '''", "SERVICE"),
+    ],
+    ids=["chain-after-escaped-quote", "chain-after-escaped-double-quote", "nesting-after-escaped-quote",
+         "chain-after-cr-comment", "nesting-after-cr-comment", "load-after-escaped-quote", "load-after-cr-comment",
+         "service-after-escaped-quote"],
+)
+def test_updates_are_checked_as_oxigraph_reads_them(text: str, needle: str) -> None:
+    with pytest.raises(QueryRefused, match=needle):
+        inspect_update(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('SELECT * WHERE { ?s ?p "x"@values { BIND(' + CHAIN + " AS ?x) } }", "at most 5000"),
+        ('SELECT * WHERE { ?s ?p "x"@en-values { BIND(' + CHAIN + " AS ?x) } }", "at most 5000"),
+        (r"SELECT * WHERE { BIND('\u0027' AS ?y) BIND(" + CHAIN + " AS ?x) } # '''", "at most 5000"),
+        ("SELECT * WHERE { # \r BIND(" + CHAIN + " AS ?x) }", "at most 5000"),
+        ("SELECT * WHERE { # \r " + "{" * 3000 + "}" * 3000 + " }", "at most 128"),
+        (r"SELECT * WHERE { BIND('\u0027' AS ?y) SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } # '''", "SERVICE"),
+        ("SELECT * WHERE { ?s ?p ?o # x\r SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+    ],
+    ids=["chain-after-language-tag", "chain-after-long-language-tag", "chain-after-escaped-quote",
+         "chain-after-cr-comment", "nesting-after-cr-comment", "service-after-escaped-quote",
+         "service-after-cr-comment"],
+)
+def test_queries_are_checked_as_oxigraph_reads_them(text: str, needle: str) -> None:
+    with pytest.raises(QueryRefused, match=needle):
+        inspect_query(text)
+
+
+def test_escapes_and_carriage_returns_alone_are_harmless() -> None:
+    assert inspect_query(r'SELECT * WHERE { ?s ?p "caf\u00e9", <urn:\u0061> }').form == "SELECT"
+    assert inspect_query("SELECT * WHERE {\r\n  ?s ?p ?o # a comment\r\n}\r\n").form == "SELECT"
+    assert inspect_query('ASK { ?s ?p "x"@en-values VALUES ?x { 1 } }').form == "ASK"
+    inspect_update(r"INSERT DATA { <urn:a> <urn:b> '\u0027' } # '''")

@@ -10,13 +10,22 @@ is asked only where the two readers could disagree: when the word ``service`` or
 lexer does not read as a keyword (a string, an IRI, a comment, a name). Such a query longer than
 :data:`MAX_CROSS_CHECK_TOKENS` is refused rather than parsed. Queries nested deeper than :data:`MAX_DEPTH` or
 longer than :data:`MAX_TOKENS` (``VALUES`` data aside) are refused too: Oxigraph's parser and optimiser recurse
-on them and crash the worker (a stack overflow, not a time-limit stop).
+on them and crash the worker (a stack overflow, not a time-limit stop). Updates get both limits too (they run in
+the web process itself, where such a crash would stop the server), but their data is not counted either: the
+blocks of ``INSERT DATA``, ``DELETE DATA`` and the ``INSERT { }`` / ``DELETE { }`` templates hold only terms
+(a long bulk write is legitimate), while their ``WHERE`` parts are counted like a query.
+
+Oxigraph does not read every text the way the lexer does: it decodes ``\\u`` escapes only inside strings and
+IRIs (``'\\u0027'`` is a one-character string to it, where a conformant reader sees ``'''`` open a long
+string), and it ends a comment at a carriage return as well as at a line feed. So every check is made on both
+readings (:func:`_readings`), and what either of them finds is refused.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pyparsing import ParseException
@@ -30,10 +39,17 @@ QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 _FORBIDDEN = {"SERVICE": "SERVICE (federated query)", "LOAD": "LOAD"}
 _FORBIDDEN_WORD = re.compile(r"service|load", re.IGNORECASE)
-MAX_DEPTH = 128  # brackets { ( [ open at once; Oxigraph overflows its stack near 2,000
+MAX_DEPTH = 128  # brackets { ( [ << open at once; Oxigraph overflows its stack near 2,000
 MAX_TOKENS = 5000  # tokens outside VALUES data; Oxigraph overflows its stack near 7,000 chained operators
 MAX_CROSS_CHECK_TOKENS = 1000  # the largest query rdflib is asked to parse (about a second at worst)
 _CACHED_CHARS = 32_000  # longer texts are not remembered (the cache would hold them all)
+_OPENING = frozenset({"{", "(", "[", "<<"})
+_CLOSING = frozenset({"}", ")", "]", ">>"})
+_QUERY_DATA = frozenset({"VALUES"})  # words whose next { } block is data, not counted, in a query
+_UPDATE_DATA = frozenset({"VALUES", "INSERT", "DELETE"})  # ... and in an update (DELETE WHERE is counted)
+_TEMPLATE_WORDS = frozenset({"INSERT", "DELETE"})  # only DATA may stand between these and their data block
+_ESCAPE_TEXT = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+_LANGUAGE_TAG_PART = re.compile(r"[A-Za-z0-9-]+")
 
 
 @dataclass(frozen=True)
@@ -67,10 +83,12 @@ def _inspect_cached(sparql: str) -> QueryInfo:
 
 
 def _inspect(sparql: str) -> QueryInfo:
-    toks = list(tokens(sparql))
-    _refuse_too_complex(toks)
-    words = [t.text.upper() for t in toks if t.kind == "word"]
-    _refuse_forbidden(words, _cross_check(sparql, toks, words, parseQuery, limit=MAX_CROSS_CHECK_TOKENS))
+    readings = _readings(sparql)
+    _refuse_too_complex(readings, "query", _QUERY_DATA)
+    toks = readings[0]
+    words = _words(toks)
+    cross_checked = _cross_check(sparql, toks, words, parseQuery, limit=MAX_CROSS_CHECK_TOKENS)
+    _refuse_forbidden(_every_word(readings), cross_checked)
     form = next((w for w in words if w in QUERY_FORMS), None)
     first = next((w for w in words if w not in ("BASE", "PREFIX")), None)
     if form is None and first in UPDATE_FORMS:
@@ -79,39 +97,161 @@ def _inspect(sparql: str) -> QueryInfo:
 
 
 def inspect_update(sparql: str) -> None:
-    """Check an update before it runs.
+    """Check an update before it runs (in the web process: a crash here would stop the whole server).
 
-    :raises QueryRefused: for LOAD or SERVICE anywhere in the update.
+    The length limit counts the ``WHERE`` parts and the operations, not the data: a long ``INSERT DATA`` (or
+    ``INSERT { }`` template) is a legitimate bulk write.
+
+    :raises QueryRefused: for LOAD or SERVICE anywhere in the update, or for an update nested too deep or too
+        long outside its data.
+
+    >>> inspect_update("INSERT DATA { " + "<urn:a> <urn:b> 1 . " * 3000 + "}")  # 12,000 tokens, all data
+    >>> inspect_update("INSERT { <urn:a> <urn:b> ?x } WHERE { BIND(" + "+".join(["1"] * 3000) + " AS ?x) }")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    clustergraph.errors.QueryRefused: the update has 6009 tokens outside its data ...; at most 5000 are allowed ...
     """
-    toks = list(tokens(sparql))
-    words = [t.text.upper() for t in toks if t.kind == "word"]
-    _refuse_forbidden(words, _cross_check(sparql, toks, words, parseUpdate, limit=None))
+    readings = _readings(sparql)
+    _refuse_too_complex(readings, "update", _UPDATE_DATA)
+    toks = readings[0]
+    cross_checked = _cross_check(sparql, toks, _words(toks), parseUpdate, limit=None)
+    _refuse_forbidden(_every_word(readings), cross_checked)
 
 
-def _refuse_too_complex(toks: list[Token]) -> None:
-    """Refuse a query nested deeper than MAX_DEPTH or longer than MAX_TOKENS, ``VALUES`` data not counted."""
-    depth = deepest = counted = 0
-    values_state = None  # None, "head" (after VALUES), or the depth at which its data block opened
-    for tok in toks:
-        text = tok.text
-        if tok.kind == "word" and text.upper() == "VALUES":
-            values_state = "head"
-        elif values_state == "head" and text == "{":
-            values_state = depth
-        if text in ("{", "(", "["):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif text in ("}", ")", "]"):
-            depth -= 1
-            if isinstance(values_state, int) and depth == values_state:
-                values_state = None
-        if not isinstance(values_state, int):
-            counted += 1
+def _readings(sparql: str) -> list[list[Token]]:
+    r"""The tokens of ``sparql`` as a conformant parser reads it (every escape decoded first) and, when that
+    can differ, as Oxigraph reads it: escapes decoded only inside strings and IRIs, where they are content that
+    never ends the string (each replaced here by as many ``x``), and a carriage return ending a comment.
+
+    >>> [[t.text for t in toks] for toks in _readings(r"ASK { '\u0027' # '''")]
+    [['ASK', '{', "''' # '''"], ['ASK', '{', "'xxxxxx'"]]
+    """
+    decoded = list(tokens(sparql))
+    if "\r" not in sparql and not _ESCAPE_TEXT.search(sparql):
+        return [decoded]
+    as_oxigraph = _ESCAPE_TEXT.sub(lambda match: "x" * len(match[0]), sparql).replace("\r", "\n")
+    return [decoded, list(tokens(as_oxigraph))]
+
+
+def _words(toks: list[Token]) -> list[str]:
+    """The bare words of ``toks`` in upper case: the keywords (and any word of a language tag)."""
+    return [t.text.upper() for t in toks if t.kind == "word"]
+
+
+def _every_word(readings: list[list[Token]]) -> list[str]:
+    """The bare words of every reading, one reading after the other."""
+    return [word for toks in readings for word in _words(toks)]
+
+
+def _refuse_too_complex(readings: list[list[Token]], what: str, data_words: frozenset[str]) -> None:
+    """Refuse a text too deep or too long in any of its readings (depth first: its message is more useful)."""
+    for toks in readings:
+        _refuse_too_deep(toks, what)
+    for toks in readings:
+        _refuse_too_long(toks, what, data_words)
+
+
+def _refuse_too_deep(toks: list[Token], what: str) -> None:
+    """Refuse a text nested deeper than MAX_DEPTH brackets (``{ ( [`` and the ``<<`` of RDF 1.2 triples)."""
+    deepest = max((depth for _, depth in _depths(toks)), default=0)
     if deepest > MAX_DEPTH:
-        raise QueryRefused(f"the query nests brackets {deepest} levels deep; at most {MAX_DEPTH} are allowed")
-    if counted > MAX_TOKENS:
+        raise QueryRefused(f"the {what} nests brackets {deepest} levels deep; at most {MAX_DEPTH} are allowed")
+
+
+def _refuse_too_long(toks: list[Token], what: str, data_words: frozenset[str]) -> None:
+    """Refuse a text of more than MAX_TOKENS tokens, the data blocks opened by ``data_words`` not counted."""
+    counted = sum(1 for _ in _outside_data(toks, data_words))
+    if counted <= MAX_TOKENS:
+        return
+    if what == "query":
         raise QueryRefused(f"the query has {counted} tokens outside VALUES data; at most {MAX_TOKENS} are allowed "
                            "(put long lists of terms in a VALUES block)")
+    raise QueryRefused(f"the {what} has {counted} tokens outside its data (INSERT DATA, DELETE DATA, INSERT and "
+                       f"DELETE templates, VALUES); at most {MAX_TOKENS} are allowed (put long lists of terms in "
+                       "a data block)")
+
+
+def _outside_data(toks: list[Token], data_words: frozenset[str]) -> Iterator[Token]:
+    """``toks`` without the inside of each data block: the ``{ }`` block that follows one of ``data_words``
+    (``VALUES ?x {``; ``INSERT {``, ``INSERT DATA {`` and the same with ``DELETE``, but not ``DELETE WHERE {``).
+    The block's opening brace is left out, its closing one kept; any closing bracket back at the depth the
+    block opened at ends it.
+
+    >>> text = "INSERT DATA { <urn:a> <urn:b> 1 } ; DELETE WHERE { ?s ?p 1 }"
+    >>> [t.text for t in _outside_data(list(tokens(text)), _UPDATE_DATA)]
+    ['INSERT', 'DATA', '}', ';', 'DELETE', 'WHERE', '{', '?s', '?p', '1', '}']
+    """
+    head: str | None = None  # the data word whose block may come next
+    opened_at: int | None = None  # while inside a data block: the depth it opened at
+    for tok, depth, keyword in _keywords_and_depths(toks):
+        if opened_at is not None:
+            if depth == opened_at:
+                opened_at = None
+                yield tok
+        elif head is not None and tok.text == "{":
+            head, opened_at = None, depth - 1
+        else:
+            if keyword in data_words:
+                head = keyword
+            elif head in _TEMPLATE_WORDS and keyword != "DATA":
+                head = None  # DELETE WHERE { }: a pattern, counted
+            yield tok
+
+
+def _keywords_and_depths(toks: list[Token]) -> Iterator[tuple[Token, int, str | None]]:
+    """Each bracket-level token with the bracket depth after it and, for a keyword, the keyword in upper case.
+
+    The words of a language tag (``@`` and the letters, digits and hyphens right after it) are no keywords,
+    though the lexer reports them as words: ``"x"@en-values {`` opens no ``VALUES`` block.
+
+    >>> [k for _, _, k in _keywords_and_depths(list(tokens('ASK { "x"@en-values {} VALUES ?x {} }')))]
+    ['ASK', None, None, None, None, None, None, None, None, 'VALUES', None, None, None, None]
+    """
+    tag_end = -1  # where the language tag being read ends so far, or -1
+    for tok, depth in _depths(toks):
+        if tok.text == "@":
+            tag_end = tok.start + 1
+        elif tok.start == tag_end and _LANGUAGE_TAG_PART.fullmatch(tok.text):
+            tag_end += len(tok.text)
+        else:
+            tag_end = -1
+        yield tok, depth, tok.text.upper() if tok.kind == "word" and tag_end == -1 else None
+
+
+def _depths(toks: list[Token]) -> Iterator[tuple[Token, int]]:
+    """Each bracket-level token with the bracket depth after it (never below 0: a stray closing bracket does
+    not make room for deeper nesting later). ``<<`` and ``>>`` (RDF 1.2 reified triples and triple terms)
+    are one token and one bracket each."""
+    depth = 0
+    for tok in _pair_angles(toks):
+        if tok.text in _OPENING:
+            depth += 1
+        elif tok.text in _CLOSING:
+            depth = max(depth - 1, 0)
+        yield tok, depth
+
+
+def _pair_angles(toks: list[Token]) -> Iterator[Token]:
+    """``toks`` with each two adjacent ``<`` (or ``>``) merged into one ``<<`` (or ``>>``) token, left to right.
+
+    >>> [t.text for t in _pair_angles(list(tokens("<<<<( <urn:a> ?p ?o )>> >>> < 3")))]
+    ['<<', '<<', '(', '<urn:a>', '?p', '?o', ')', '>>', '>>', '>', '<', '3']
+    """
+    pending: Token | None = None
+    for tok in toks:
+        if pending is not None:
+            if tok.text == pending.text and tok.start == pending.start + 1:
+                yield Token("other", pending.text * 2, pending.start)
+                pending = None
+                continue
+            yield pending
+            pending = None
+        if tok.kind == "other" and tok.text in ("<", ">"):
+            pending = tok
+        else:
+            yield tok
+    if pending is not None:
+        yield pending
 
 
 def _cross_check(sparql: str, toks: list[Token], words: list[str], parse, *, limit: int | None) -> set[str]:

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from clustergraph.errors import ClusterGraphError
+from clustergraph.errors import ClusterGraphError, NotAcceptable
 from clustergraph.media_types import GRAPHS, RESULTS
 from clustergraph.result_writers import write_rows
 from clustergraph.results import RESULT_FORMATS
@@ -102,8 +102,22 @@ def write_answer(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
             out.write(piece.encode("utf-8"))
     else:
         triples, truncated = _capped(result, job.row_cap)
+        if GRAPHS[job.graph_media_type] == ox.RdfFormat.JSON_LD:
+            triples = _without_triple_terms(triples)  # checked before the answer starts: no cut-off 200
         start("graph", truncated)
         ox.serialize(triples, output=out, format=GRAPHS[job.graph_media_type], prefixes=dict(job.prefixes))
+
+
+def _without_triple_terms(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` as a list, checked to hold no RDF 1.2 triple term (JSON-LD 1.1 cannot write one).
+
+    :raises NotAcceptable: when a subject or object is a triple term.
+    """
+    held = list(triples)
+    if any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in held):
+        raise NotAcceptable("the answer holds RDF 1.2 triple terms, which JSON-LD cannot express; ask for "
+                            "Turtle, N-Triples, RDF/XML, TriG or N-Quads instead")
+    return held
 
 
 def run(live: LiveStore, job: QueryJob) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
@@ -130,6 +144,9 @@ def _capped(items: Iterable, cap: int) -> tuple[Iterable, bool]:
 
 
 if __name__ == "__main__":
+    import os
     import sys
 
+    if len(sys.argv) > 3 and int(sys.argv[3]):
+        os.nice(int(sys.argv[3]))  # a long-query worker yields the CPU to short ones
     main(Connection(int(sys.argv[1])), sys.argv[2])

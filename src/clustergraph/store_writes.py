@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from clustergraph.errors import QueryError, QuerySyntaxError, StoreError
+from clustergraph.errors import BadRequest, QueryError, QuerySyntaxError, StoreError
 from clustergraph.query_guard import inspect_update
 from clustergraph.store import StoreRoot
 
@@ -46,7 +46,10 @@ def write_snapshot(root: StoreRoot, change: Callable[[ox.Store], None]) -> Path:
 def apply_update(root: StoreRoot, sparql: str) -> None:
     """Run a SPARQL Update on a new snapshot.
 
-    :raises QueryRefused: for LOAD or SERVICE. :raises QuerySyntaxError: for a malformed update.
+    :raises QueryRefused: for LOAD or SERVICE, or an update nested too deep.
+    :raises QuerySyntaxError: for a malformed update.
+    :raises BadRequest: for an update the store's graphs do not allow (``CREATE GRAPH`` of a graph that exists,
+        ``DROP GRAPH`` of one that does not, without ``SILENT``); nothing is changed.
     """
     inspect_update(sparql)
 
@@ -55,7 +58,9 @@ def apply_update(root: StoreRoot, sparql: str) -> None:
             store.update(sparql)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL Update syntax {exc.msg}") from exc
-        except (OSError, ValueError, RuntimeError) as exc:
+        except RuntimeError as exc:  # Oxigraph's refusal of the update itself, not a storage failure
+            raise BadRequest(f"the update cannot be applied: {exc}") from exc
+        except (OSError, ValueError) as exc:
             raise QueryError(f"update failed: {exc}") from exc
 
     write_snapshot(root, change)
@@ -66,11 +71,19 @@ def graph_node(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
 
 
 def put_graph(root: StoreRoot, graph: str | None, triples: list[ox.Triple]) -> None:
-    """Replace the content of ``graph`` (None: the default graph) by ``triples``."""
+    """Replace the content of ``graph`` (None: the default graph) by ``triples``.
+
+    A named graph exists afterwards even when ``triples`` is empty: the Graph Store Protocol's PUT creates
+    the graph it names, and an empty graph is a graph (GET then answers it, empty, rather than 404).
+    """
     node = graph_node(graph)
 
     def change(store: ox.Store) -> None:
-        store.remove_graph(node) if not isinstance(node, ox.DefaultGraph) else store.clear_graph(node)
+        if isinstance(node, ox.DefaultGraph):
+            store.clear_graph(node)
+        else:
+            store.remove_graph(node)
+            store.add_graph(node)
         store.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
 
     write_snapshot(root, change)
