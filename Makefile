@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run build validate stats serve test bench clean
+.PHONY: run build validate stats serve test bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ bench: $(STAMP)
 	elapsed=$$(( $$(date +%s) - start )); \
 	$(BIN)/python bench/report.py --elapsed $$elapsed; \
 	echo "make bench: $$elapsed s"; exit $$status
+
+# Issue 6 load test: 32 clients for 60 s (light named queries, heavy analytical queries, resource pages) against
+# a real server on synthetic ECCP-scale data, then the same load first come, first served (the baseline); prints
+# the figures and ratios, saves bench/results/load.json and exits 1 when a check fails. CI runs the shortened
+# form (tests/test_load.py: --quick, 15 s, the project's data).
+load: $(STAMP)
+	cd bench && ../$(BIN)/python load.py --baseline $(LOAD_ARGS)
 
 clean:
 	rm -rf .store .pytest_cache

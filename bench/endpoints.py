@@ -237,7 +237,14 @@ def _close(writer: asyncio.StreamWriter | None) -> None:
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """Read one HTTP/1.1 response (Content-Length, chunked or close-delimited); its status and keep-alive."""
+    """Read one HTTP/1.1 response; its status and keep-alive."""
+    status, _, keep_alive = await read_response(reader)
+    return status, keep_alive
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bool]:
+    """Read one HTTP/1.1 response (Content-Length, chunked or close-delimited): its status, headers (names in
+    lower case) and keep-alive."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
@@ -258,4 +265,4 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     else:
         await reader.read()
         keep_alive = False
-    return status, keep_alive
+    return status, headers, keep_alive

@@ -13,7 +13,7 @@ from pathlib import Path
 from common import ROOT, SECTIONS, fmt_ratio, machine
 
 RESULTS = ROOT / "bench" / "RESULTS.md" if SECTIONS == ROOT / "bench" / "results" else SECTIONS / "RESULTS.md"
-ORDER = ["build_scale", "network_scale", "throughput", "named_queries", "serve_memory"]
+ORDER = ["build_scale", "network_scale", "throughput", "named_queries", "serve_memory", "load"]
 
 
 def load_sections() -> list[dict]:

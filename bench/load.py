@@ -1,0 +1,509 @@
+"""Load test (issue 6, part 1): 32 concurrent clients for 60 s against a real ``clustergraph serve`` on
+127.0.0.1, mixing light named queries, heavy analytical queries and resource pages.
+
+What it checks and prints:
+
+- **errors**: every answer is a 200, or a deliberate 503 carrying ``Retry-After`` (workers busy, or a query
+  stopped at the time limit); anything else (other statuses, refused or dropped connections, client
+  timeouts) is an error;
+- **latency** per class (p50, p95, p99, max of the 200s); target: light-query p99 under 1 s while the heavy
+  queries run;
+- **memory**: summed RSS of the server and its workers, sampled every 0.5 s; target: no growth (the median of
+  the last quarter of the run within 10% of the median of the second quarter);
+- **CPU after the run**: seconds from the last answer until the process tree stays under 10% of one core
+  for a whole second; target: a few seconds (5 s);
+- the workers' admission counts (``/api/status``) at the end.
+
+It is bounded and stops itself: clients stop sending at the deadline, each request has a timeout, and the
+server is stopped at the end. Only 127.0.0.1 is contacted.
+
+Data: synthetic ECCP scale (1,200 clusters, about 0.93M triples, generated once under ``.bench/``), where the
+heavy mix holds the slowest named queries and ad-hoc aggregations. ``--quick`` uses the project's curated
+data (a region, about 9k triples) built into a temporary store, whose heavy mix is a self-join that takes
+about a second; CI runs it (tests/test_load.py) for 15 s.
+
+Usage: ``python bench/load.py [--quick] [--seconds 60] [--clients 32]`` (exit 1 when a check fails;
+``make load`` runs the full form).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import psutil
+
+from common import ECCP_CLUSTERS, ROOT, Target, built_store, finish_section, percentile, synth_project
+from endpoints import Request, read_response
+from live import start_server
+
+LIGHT_P99_S = 1.0
+MEMORY_GROWTH = 0.10
+IDLE_WITHIN_S = 5.0
+IDLE_CPU = 0.10  # of one core
+
+LIGHT_NAMED = ["clusters-per-pnrr-component", "clusters-per-s3-ecosystem", "regional-indicators", "sources-of-fact",
+               "success-stories", "vanguard-pilots"]
+LIGHT_SPARQL = [
+    "ASK { ?cluster a <https://w3id.org/clustergraph/ontology#Cluster> }",
+    "SELECT ?label WHERE { <https://w3id.org/clustergraph/id/afil> "
+    "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { <https://w3id.org/clustergraph/id/afil> ?p ?o } } GROUP BY ?g",
+]
+HEAVY_NAMED = ["clusters-per-initiative", "member-counts-by-category", "network-participations", "search-by-name",
+               "network-alignments", "eccp-clusters"]
+HEAVY_SPARQL = [
+    "SELECT ?p (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) WHERE { ?s ?p ?o } GROUP BY ?p "
+    "ORDER BY DESC(?n)",
+    "SELECT ?s ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o) && REGEX(STR(?o), 'innov.*tion', 'i')) } "
+    "ORDER BY ?s LIMIT 1000",
+    # stopped at the time limit at ECCP scale: a deliberate 503
+    "SELECT ?a (COUNT(DISTINCT ?c) AS ?reach) WHERE { ?a ?p ?b . ?b ?q ?c } GROUP BY ?a ORDER BY DESC(?reach) "
+    "LIMIT 50",
+]
+QUICK_HEAVY_SPARQL = [
+    "SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?shared) WHERE { ?a ?p ?x . ?b ?p ?x . FILTER (STR(?a) < STR(?b)) } "
+    "GROUP BY ?a ?b ORDER BY DESC(?shared) LIMIT 100",
+    "SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?shared) WHERE { ?a ?p ?x . ?b ?p ?x . FILTER (STR(?a) > STR(?b)) } "
+    "GROUP BY ?a ?b ORDER BY DESC(?shared) LIMIT 100",
+]
+QUICK_PAGES = ["/id/afil", "/id/cat-al", "/id/clm", "/id/cluster-tav", "/id/ara", "/browse/clusters",
+               "/ontology", "/"]
+
+
+@dataclass(frozen=True)
+class Mix:
+    """The requests of one class, and how many of the clients send them."""
+
+    name: str
+    clients: int
+    requests: list[tuple[str, Request]]
+
+
+@dataclass
+class Outcome:
+    """One answered (or failed) request."""
+
+    klass: str
+    label: str
+    status: int  # 0: no HTTP answer (connection refused or dropped, client timeout)
+    seconds: float
+    retry_after: bool = False
+    error: str = ""
+    at: float = 0.0  # when it was sent (time.monotonic())
+
+
+def get(path: str) -> Request:
+    return Request("GET", path, headers=(("Accept", "application/json, text/html;q=0.9, */*;q=0.1"),))
+
+
+def sparql(query: str) -> Request:
+    return Request("POST", "/sparql", query.encode(), (("Content-Type", "application/sparql-query"),
+                                                       ("Accept", "application/sparql-results+json")))
+
+
+def mixes(clients: int, *, quick: bool, cluster_ids: list[str]) -> list[Mix]:
+    """Half the clients send light queries, a quarter heavy ones, a quarter pages."""
+    heavy_n = max(1, clients // 4)
+    pages_n = max(1, clients // 4)
+    light_n = clients - heavy_n - pages_n
+    light = [(f"named {n}", get(f"/api/queries/{n}")) for n in LIGHT_NAMED]
+    light += [(f"sparql light {i}", sparql(q)) for i, q in enumerate(LIGHT_SPARQL)]
+    if quick:
+        heavy = [(f"sparql heavy {i}", sparql(q)) for i, q in enumerate(QUICK_HEAVY_SPARQL)]
+        pages = [(f"page {p}", get(p)) for p in QUICK_PAGES]
+    else:
+        heavy = [(f"named {n}", get(f"/api/queries/{n}")) for n in HEAVY_NAMED]
+        heavy += [(f"sparql heavy {i}", sparql(q)) for i, q in enumerate(HEAVY_SPARQL)]
+        pages = [(f"page /id/{c}", get(f"/id/{quote(c)}")) for c in cluster_ids]
+        pages += [("page /", get("/")), ("page /queries", get("/queries")),
+                  ("page /queries/vanguard-pilots", get("/queries/vanguard-pilots"))]
+    return [Mix("light", light_n, light), Mix("heavy", heavy_n, heavy), Mix("pages", pages_n, pages)]
+
+
+class TreeSampler:
+    """Samples the summed RSS and CPU seconds of a process and its children every ``every`` seconds."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        self.root = psutil.Process(pid)
+        self.every = every
+        self.samples: list[tuple[float, int, float, int]] = []  # (time, rss bytes, cpu seconds, processes)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def measure(self) -> tuple[int, float, int]:
+        rss, cpu, count = 0, 0.0, 0
+        try:
+            tree = [self.root, *self.root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0, 0.0, 0
+        for process in tree:
+            try:
+                rss += process.memory_info().rss
+                times = process.cpu_times()
+                cpu += times.user + times.system
+                count += 1
+            except psutil.NoSuchProcess:
+                continue
+        return rss, cpu, count
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.monotonic(), *self.measure()))
+            self._stop.wait(self.every)
+
+
+async def client(host: str, port: int, mix: Mix, offset: int, stop_at: float, timeout: float,
+                 out: list[Outcome]) -> None:
+    """Send the mix's requests in turn (from ``offset``) on one keep-alive connection until ``stop_at``."""
+    reader = writer = None
+    i = offset
+    while time.monotonic() < stop_at:
+        label, request = mix.requests[i % len(mix.requests)]
+        i += 1
+        sent = time.monotonic()
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(host, port)
+            writer.write(request.encode(f"{host}:{port}"))
+            status, headers, keep_alive = await asyncio.wait_for(read_response(reader), timeout)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+            out.append(Outcome(mix.name, label, 0, time.monotonic() - sent, error=type(exc).__name__, at=sent))
+            if writer is not None:
+                writer.close()
+            writer = None
+            continue
+        out.append(Outcome(mix.name, label, status, time.monotonic() - sent, "retry-after" in headers, at=sent))
+        if not keep_alive:
+            writer.close()
+            writer = None
+    if writer is not None:
+        writer.close()
+
+
+async def drive(url: str, plan: list[Mix], seconds: float, timeout: float) -> tuple[list[Outcome], float]:
+    """Run every client of every mix until ``seconds`` pass; the outcomes and when the last answer came."""
+    host, port = url.removeprefix("http://").split(":")
+    out: list[Outcome] = []
+    stop_at = time.monotonic() + seconds
+    await asyncio.gather(*(client(host, int(port), mix, n * max(1, len(mix.requests) // mix.clients), stop_at,
+                                  timeout, out)
+                           for mix in plan for n in range(mix.clients)))
+    return out, time.monotonic()
+
+
+def seconds_to_idle(sampler: TreeSampler, since: float, limit: float) -> float | None:
+    """Seconds from ``since`` until the tree used under IDLE_CPU of a core over a whole second, or None."""
+    samples: list[tuple[float, float]] = []
+    while time.monotonic() < since + limit + 1.0:
+        now = time.monotonic()
+        samples.append((now, sampler.measure()[1]))
+        old = [(t, c) for t, c in samples if t <= now - 1.0]
+        if old:
+            first_t, first_c = old[-1]  # the latest sample at least a second old
+            if (samples[-1][1] - first_c) / (now - first_t) < IDLE_CPU:
+                return max(0.0, first_t - since)
+        time.sleep(0.1)
+    return None
+
+
+def busiest(sampler: TreeSampler, seconds: float = 1.0) -> list[str]:
+    """The processes of the tree that used CPU over ``seconds``, busiest first (to explain a slow return to
+    idle)."""
+    def times() -> dict[int, tuple[str, float]]:
+        found = {}
+        for process in [sampler.root, *sampler.root.children(recursive=True)]:
+            try:
+                cpu = process.cpu_times()
+                found[process.pid] = (" ".join(process.cmdline()[1:3]), cpu.user + cpu.system)
+            except psutil.NoSuchProcess:
+                continue
+        return found
+
+    before = times()
+    time.sleep(seconds)
+    after = times()
+    used = sorted(((after[p][1] - before.get(p, ("", 0.0))[1], after[p][0]) for p in after), reverse=True)
+    return [f"{cpu / seconds:.0%} {name}" for cpu, name in used if cpu > 0.01]
+
+
+def memory_growth(samples: list[tuple[float, int, float, int]]) -> tuple[float, int, int, int]:
+    """(growth ratio, second-quarter median, last-quarter median, peak) of the RSS samples taken under load."""
+    rss = [s[1] for s in samples]
+    quarter = max(1, len(rss) // 4)
+    second = sorted(rss[quarter:2 * quarter] or rss)[len(rss[quarter:2 * quarter] or rss) // 2]
+    last = sorted(rss[-quarter:])[len(rss[-quarter:]) // 2]
+    return (last - second) / second if second else 0.0, second, last, max(rss)
+
+
+def summarise(outcomes: list[Outcome]) -> dict[str, dict]:
+    """Per class: counts by status and latency percentiles of the 200s."""
+    table: dict[str, dict] = {}
+    for klass in ("light", "heavy", "pages"):
+        mine = [o for o in outcomes if o.klass == klass]
+        ok = [o.seconds for o in mine if o.status == 200]
+        busy = [o for o in mine if o.status == 503]
+        table[klass] = {
+            "requests": len(mine),
+            "ok": len(ok),
+            "503": len(busy),
+            "503 without Retry-After": sum(1 for o in busy if not o.retry_after),
+            "errors": sum(1 for o in mine if o.status not in (200, 503)),
+            "p50": percentile(ok, 50), "p95": percentile(ok, 95), "p99": percentile(ok, 99),
+            "max": max(ok, default=float("nan")),
+        }
+    return table
+
+
+def unexpected(outcomes: list[Outcome]) -> Counter:
+    """Everything that is neither a 200 nor a 503 with Retry-After, by kind."""
+    kinds: Counter = Counter()
+    for o in outcomes:
+        if o.status == 200 or (o.status == 503 and o.retry_after):
+            continue
+        kinds[f"{o.klass} {o.label}: " + (f"HTTP {o.status}" if o.status else o.error)] += 1
+    return kinds
+
+
+def follow_status(url: str, trace: list[tuple[float, dict]], seconds: float) -> None:
+    """Sample ``/api/status`` every 0.5 s for ``seconds`` (printed with ``--trace``)."""
+    import httpx
+
+    started = time.monotonic()
+    with httpx.Client(base_url=url, timeout=5) as client:
+        while time.monotonic() - started < seconds:
+            try:
+                trace.append((time.monotonic() - started, client.get("/api/status").json()))
+            except httpx.HTTPError as exc:
+                trace.append((time.monotonic() - started, {"error": type(exc).__name__}))
+            time.sleep(0.5)
+
+
+def fetch_status(url: str) -> dict:
+    import httpx
+
+    return httpx.get(url + "/api/status", timeout=10).json()
+
+
+def prepare(quick: bool, work: Path) -> tuple[Path, list[str], str]:
+    """The store to serve, cluster ids for resource pages, and a description of the data."""
+    if quick:
+        from clustergraph.build import build
+        from clustergraph.layout import Layout
+        from clustergraph.store import StoreRoot
+
+        store = work / "store"
+        report = build(Layout(ROOT), StoreRoot(store))
+        return store, [], f"the curated project data ({report.quads:,} quads)"
+    project = synth_project(ECCP_CLUSTERS)
+    ids = [f"synth-cluster-{i:05d}" for i in range(1, ECCP_CLUSTERS + 1)]
+    random.Random(6).shuffle(ids)  # every cluster's page, in an order no cache has seen
+    return built_store(project), ids, f"synthetic ECCP scale ({ECCP_CLUSTERS:,} clusters, about 0.93M triples)"
+
+
+@dataclass
+class Run:
+    """What one load run against one server saw."""
+
+    outcomes: list[Outcome]
+    plan: list[Mix]
+    before: dict
+    after: dict
+    rss_before: int
+    samples: list[tuple[float, int, float, int]]
+    last_answer: float
+    idle_after: float | None
+    busy: list[str]
+    trace: list[tuple[float, dict]]
+
+
+def run_load(store: Path, plan: list[Mix], args: argparse.Namespace, serve: dict[str, str]) -> Run:
+    """Start a server over ``store`` with ``serve`` settings, drive ``plan`` at it, watch it go idle."""
+    import httpx
+
+    with start_server(store.resolve(), time_limit=str(args.time_limit), **serve) as server:
+        for warmed in ("/network/collaboration/graph", "/"):  # wait for the start-up warm-ups to finish
+            httpx.get(server.url + warmed, timeout=600).raise_for_status()
+        before = fetch_status(server.url)
+        sampler = TreeSampler(server.process.pid).start()
+        time.sleep(1.0)
+        rss_before = sampler.samples[-1][1]
+        trace: list[tuple[float, dict]] = []
+        tracer = threading.Thread(target=follow_status, args=(server.url, trace, args.seconds + 2), daemon=True)
+        tracer.start()
+        outcomes, last_answer = asyncio.run(drive(server.url, plan, args.seconds, args.time_limit + 10))
+        tracer.join()
+        samples = list(sampler.samples)
+        busy = busiest(sampler)
+        idle_after = seconds_to_idle(sampler, last_answer, IDLE_WITHIN_S + 5)
+        sampler.stop()
+        after = fetch_status(server.url)
+    return Run(outcomes, plan, before, after, rss_before, [s for s in samples if s[0] <= last_answer],
+               last_answer, idle_after, busy, trace)
+
+
+def checks_of(run: Run) -> dict[str, bool]:
+    """The issue's conditions, each met or not."""
+    table = summarise(run.outcomes)
+    growth = memory_growth(run.samples)[0]
+    return {
+        "no errors except 503 with Retry-After": not unexpected(run.outcomes),
+        f"light-query p99 < {LIGHT_P99_S:g} s": table["light"]["p99"] < LIGHT_P99_S,
+        f"memory stable (last quarter within {MEMORY_GROWTH:.0%} of second quarter)": growth <= MEMORY_GROWTH,
+        f"CPU idle within {IDLE_WITHIN_S:g} s after the run":
+            run.idle_after is not None and run.idle_after <= IDLE_WITHIN_S,
+        "every class got answers": all(table[m.name]["ok"] > 0 for m in run.plan),
+        "workers back to full strength": run.after.get("live_workers") == run.before.get("live_workers"),
+    }
+
+
+def describe(run: Run) -> list[str]:
+    """The run's table, memory, CPU and admission lines (Markdown)."""
+    table = summarise(run.outcomes)
+    growth, second_q, last_q, peak = memory_growth(run.samples)
+    lines = ["| class | requests | 200 | 503 (Retry-After) | other errors | p50 | p95 | p99 | max |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for klass, row in table.items():
+        lines.append(f"| {klass} | {row['requests']} | {row['ok']} | {row['503']} "
+                     f"({row['503'] - row['503 without Retry-After']}) | {row['errors']} | {_ms(row['p50'])} | "
+                     f"{_ms(row['p95'])} | {_ms(row['p99'])} | {_ms(row['max'])} |")
+    idle = (f"{run.idle_after:.1f} s." if run.idle_after is not None else
+            f"more than {IDLE_WITHIN_S + 5:g} s (busy in the first second: {'; '.join(run.busy) or 'nothing'}).")
+    return lines + [
+        "",
+        f"Memory (server + workers): {_mib(run.rss_before)} before, {_mib(second_q)} in the second quarter, "
+        f"{_mib(last_q)} in the last quarter ({growth:+.1%}), peak {_mib(peak)}.",
+        f"CPU after the last answer: under {IDLE_CPU:.0%} of a core after {idle}",
+        f"Admission at the end: {run.after.get('restarted_as_long', 0)} overrunning short queries restarted as "
+        f"long, {run.after.get('remembered_long', 0)} query texts remembered as long, "
+        f"{run.after.get('live_workers')} live workers.",
+    ]
+
+
+def print_trace(run: Run) -> None:
+    """The slowest light answers and the admission counts over time (``--trace``)."""
+    begin = min(o.at for o in run.outcomes)
+    print("slowest light answers (sent at s, seconds, what):")
+    for o in sorted((o for o in run.outcomes if o.klass == "light"), key=lambda o: -o.seconds)[:12]:
+        print(f"  {o.at - begin:6.2f} {o.seconds:6.2f} {o.label} {o.status}")
+    keys = ("busy_short_slots", "busy_long_slots", "waiting_short", "waiting_long", "live_workers",
+            "restarted_as_long")
+    print("t(s)  " + " ".join(keys))
+    for t, row in run.trace:
+        print(f"{t:5.1f} " + " ".join(f"{row.get(k, '-')!s:>{len(k)}}" for k in keys))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="curated region data (CI's shortened form)")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--time-limit", type=float, default=10.0, help="the server's query time limit")
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    parser.add_argument("--serve", action="append", default=[], metavar="NAME=VALUE",
+                        help="a server setting, e.g. --serve workers=4 (default: the settings' defaults)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="then run the same load with no workers kept for short queries "
+                             "(reserved_workers=0: first come, first served) and print the ratios")
+    parser.add_argument("--trace", action="store_true", help="print the workers' admission counts every 0.5 s")
+    parser.add_argument("--classes", default="light,heavy,pages",
+                        help="which client classes run (to see what each costs the others)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="clustergraph-load-"))
+    try:
+        store, cluster_ids, data = prepare(args.quick, work)
+        plan = [m for m in mixes(args.clients, quick=args.quick, cluster_ids=cluster_ids)
+                if m.name in args.classes.split(",")]
+        serve = dict(item.split("=", 1) for item in args.serve)
+        run = run_load(store, plan, args, serve)
+        base = run_load(store, plan, args, {**serve, "reserved_workers": "0"}) if args.baseline else None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    checks = checks_of(run)
+    table = summarise(run.outcomes)
+    growth, _, _, peak = memory_growth(run.samples)
+    problems = unexpected(run.outcomes)
+    light_p99 = table["light"]["p99"]
+    lines = [
+        f"{args.clients} clients for {args.seconds:g} s on {data}; server time limit {args.time_limit:g} s, "
+        f"{run.before['slots']} workers ({run.before['reserved_for_short']} kept for short queries, a query is "
+        f"long after {run.before['long_after_seconds']:g} s of CPU). Clients: "
+        f"{', '.join(f'{m.clients} {m.name}' for m in plan)}.",
+        "",
+        *describe(run),
+        "",
+        *[f"- [{'x' if ok else ' '}] {name}" for name, ok in checks.items()],
+    ]
+    if problems:
+        lines += ["", "Unexpected answers:", *[f"- {kind}: {n}" for kind, n in problems.most_common(20)]]
+    if base is not None:
+        base_table = summarise(base.outcomes)
+        lines += ["", "Baseline, the same load on the same server with no workers kept for short queries "
+                  "(`reserved_workers=0`: first come, first served):", "", *describe(base), "",
+                  "Ours against the baseline: light p99 "
+                  f"{_ratio(base_table['light']['p99'], light_p99)} lower, light answers "
+                  f"{_ratio(table['light']['ok'], base_table['light']['ok'])}, heavy answers "
+                  f"{_ratio(table['heavy']['ok'], base_table['heavy']['ok'])}, pages "
+                  f"{_ratio(table['pages']['ok'], base_table['pages']['ok'])}."]
+    figures = {"table": table, "memory_growth": growth, "peak_rss": peak, "idle_after_s": run.idle_after,
+               "status": run.after, "checks": checks, "unexpected": dict(problems),
+               "baseline": summarise(base.outcomes) if base is not None else None}
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    targets = [
+        Target("Load", f"Light-query p99, {args.clients} clients with heavy queries running", "< 1 s",
+               _ms(light_p99) + (f" (first come, first served: {_ms(summarise(base.outcomes)['light']['p99'])})"
+                                 if base is not None else ""),
+               light_p99 / LIGHT_P99_S, light_p99 < LIGHT_P99_S),
+        Target("Load", "Errors other than 503 with Retry-After", "0", str(sum(problems.values())), None,
+               not problems),
+        Target("Load", "Memory growth under load (last vs second quarter)", f"<= {MEMORY_GROWTH:.0%}",
+               f"{growth:+.1%}", None, growth <= MEMORY_GROWTH),
+        Target("Load", "CPU back to idle after the run", f"<= {IDLE_WITHIN_S:g} s",
+               "n/a" if run.idle_after is None else f"{run.idle_after:.1f} s", None,
+               run.idle_after is not None and run.idle_after <= IDLE_WITHIN_S),
+    ]
+    if args.trace:
+        print_trace(run)
+    if args.quick:
+        print("\n".join(lines))
+    else:
+        finish_section("load", "Load: 32 clients, light, heavy and pages", lines, targets, started)
+    return 0 if all(checks.values()) else 1
+
+
+def _ratio(ours: float, other: float) -> str:
+    return "n/a" if not other or ours != ours or other != other else f"{ours / other:.1f}x"
+
+
+def _ms(seconds: float) -> str:
+    return "n/a" if seconds != seconds else f"{seconds * 1000:.0f} ms"
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
