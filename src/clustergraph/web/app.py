@@ -80,8 +80,10 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
         # Pages render in threads; Python runs one at a time, so more threads only starve the event loop
         # that relays every query answer.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.page_threads
-        for warm_up in state.warm_ups:  # e.g. the default network view, so its first page is not the slow one
-            threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+        # e.g. the default network view, then the home page's facts, so their first visitors do not wait; one
+        # after the other, so they do not compete for the CPU
+        threading.Thread(target=lambda: [warm_up() for warm_up in state.warm_ups], name="warm-up",
+                         daemon=True).start()
         try:
             yield
         finally:
@@ -106,7 +108,7 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     )
     app.state.services = state
     web_errors.install(app)
-    for module in (sparql_endpoint, store_protocol, named_api, status, void, pages, network_pages, linked_data):
+    for module in (sparql_endpoint, store_protocol, named_api, status, void, network_pages, pages, linked_data):
         app.include_router(module.make_router(state))
     app.include_router(api_docs.make_router())
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")

@@ -10,6 +10,7 @@ the store build they came from (a new build or write never serves an old view).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -19,8 +20,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from clustergraph import network_export
@@ -33,6 +35,7 @@ from clustergraph.web.openapi_responses import ErrorForm, declare, html_page, ok
 from clustergraph.web.services import Services, services
 
 CACHE_SIZE = 32
+NETWORK_THREADS = 4  # view builds, renders and exports at once (their own threads, apart from the pages')
 log = logging.getLogger(__name__)
 TOP_BROKERS = 10
 DESCRIPTIONS = {
@@ -213,9 +216,17 @@ class NetworkPages:
 
     def __init__(self, cache: ViewCache) -> None:
         self.cache = cache
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def _in_thread(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``func`` in a thread of the network views' own pool: a view build takes seconds at ECCP scale
+        and must not hold the few threads that render pages and send static files (``page_threads``)."""
+        if self._limiter is None:  # made inside the event loop
+            self._limiter = anyio.CapacityLimiter(NETWORK_THREADS)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs), limiter=self._limiter)
 
     async def build(self, svc: Services, view: str, filters: Filters) -> NetworkView:
-        return await run_in_threadpool(self.cache.get, svc, view, filters)
+        return await self._in_thread(self.cache.get, svc, view, filters)
 
     async def index(self, request: Request, family: FamilyParam = None, year: YearParam = None,
                     ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None,
@@ -260,7 +271,7 @@ class NetworkPages:
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members)
         built = await self.build(svc, view, query.filters)
-        html = await run_in_threadpool(render_html, built, link=svc.link, colour_by=query.colour,
+        html = await self._in_thread(render_html, built, link=svc.link, colour_by=query.colour,
                                        size_by=query.size)
         return HTMLResponse(html)
 
@@ -274,7 +285,7 @@ class NetworkPages:
             check_view(view)
             filters = Filters.parse(family, year, ecosystem, max_members)
             built = await self.build(svc, view, filters)
-            body = await run_in_threadpool(WRITERS[suffix], built.graph)
+            body = await self._in_thread(WRITERS[suffix], built.graph)
             name = download_name(view, filters, suffix)
             return Response(body, media_type=media_type,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -284,7 +295,7 @@ class NetworkPages:
 
     async def ecosystems(self, svc: Services) -> list[tuple[str, str]]:
         """(IRI, 'kind: label') of every ecosystem and PNRR item (the alignment query's rows; no view built)."""
-        found = await run_in_threadpool(self.cache.ecosystems, svc)
+        found = await self._in_thread(self.cache.ecosystems, svc)
         return [(iri, f"{kind}: {label}") for kind, label, iri in found]
 
 
