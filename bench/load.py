@@ -472,15 +472,15 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
     targets = [
-        Target("Load", f"Light-query p99, {args.clients} clients with heavy queries running", "< 1 s",
+        Target(f"Light-query p99, {args.clients} clients with heavy queries running", "< 1 s",
                _ms(light_p99) + (f" (first come, first served: {_ms(summarise(base.outcomes)['light']['p99'])})"
                                  if base is not None else ""),
                light_p99 / LIGHT_P99_S, light_p99 < LIGHT_P99_S),
-        Target("Load", "Errors other than 503 with Retry-After", "0", str(sum(problems.values())), None,
+        Target("Errors other than 503 with Retry-After", "0", str(sum(problems.values())), None,
                not problems),
-        Target("Load", "Memory growth under load (last vs second quarter)", f"<= {MEMORY_GROWTH:.0%}",
+        Target("Memory growth under load (last vs second quarter)", f"<= {MEMORY_GROWTH:.0%}",
                f"{growth:+.1%}", None, growth <= MEMORY_GROWTH),
-        Target("Load", "CPU back to idle after the run", f"<= {IDLE_WITHIN_S:g} s",
+        Target("CPU back to idle after the run", f"<= {IDLE_WITHIN_S:g} s",
                "n/a" if run.idle_after is None else f"{run.idle_after:.1f} s", None,
                run.idle_after is not None and run.idle_after <= IDLE_WITHIN_S),
     ]
