@@ -120,7 +120,8 @@ def make_project(base: Path, *extra: Path) -> Path:
     (root / "data" / "fixture").mkdir(parents=True)
     for name in ("ontology", "shapes", "queries"):
         (root / name).symlink_to(ROOT / name)
-    (root / "data" / "reference").symlink_to(ROOT / "data" / "reference")
+    for name in ("reference", "authorities"):
+        (root / "data" / name).symlink_to(ROOT / "data" / name)
     for path in (FIXTURES / "valid" / "minimal.ttl", *extra):
         (root / "data" / "fixture" / path.name).write_bytes(path.read_bytes())
     return root

@@ -12,6 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from clustergraph.dataset import FileIndex, Source, load_project, load_sources, project_sources
+from clustergraph.derived_labels import derive_labels
 from clustergraph.errors import ShapesError, StoreError, Violation
 from clustergraph.layout import Layout
 from clustergraph.store import StoreRoot
@@ -54,12 +55,20 @@ def _stage(layout: Layout, directory: Path, engine: str, progress: Progress,
     load_sources(store, sources)
     seconds["load"] = time.perf_counter() - mark
 
+    progress("labelling participations, observations, locators, sites, addresses and amounts")
+    mark = time.perf_counter()
+    labels = derive_labels(store)
+    store.extend(labels)
+    seconds["labels"] = time.perf_counter() - mark
+
     progress(f"validating against the shapes ({engine})")
     mark = time.perf_counter()
     if engine == "sparql":
         report = validate_store(store, shapes, FileIndex(sources))
     else:
-        report = validate(load_project(layout), shapes)
+        dataset = load_project(layout)
+        dataset.quads.extend(labels)
+        report = validate(dataset, shapes)
     seconds["validate"] = time.perf_counter() - mark
     return report, store, sources
 

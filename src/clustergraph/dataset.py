@@ -35,14 +35,14 @@ class ParsedDataset:
 
         Those are the files that describe ``node`` and point at ``value``; else, when none does, the files
         that point at ``value`` (``node`` is then only the anchor of a check, such as the dangling-reference
-        check's ``cgr:dataset``); else the files that describe ``node``. The line is the first where ``node``
+        check's ``cgr:dataset``); else the files that describe ``node``; else (a node no file describes, such as an authority term a file points at) the files that point at it. The line is the first where ``node``
         is a subject in that file (else where it first appears, else where ``value`` first appears); a file
         is named without a line when none is found. Files are read for lines only here, so only when there
         is something to report.
         """
         described = self.files_by_subject.get(node, set())
         pointing = self.files_by_object.get(value, set()) if value and value != node else set()
-        found = (described & pointing) or pointing or described
+        found = (described & pointing) or pointing or described or self.files_by_object.get(node, set())
         return tuple(self._locate(name, node, value) for name in sorted(found))
 
     def _locate(self, name: str, node: str, value: str | None) -> str:

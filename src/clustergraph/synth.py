@@ -470,10 +470,31 @@ def _copy_reference(source: Path, target: Path) -> tuple[int, int]:
         )
         body = ox.serialize(kept, format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES)
         (target / path.name).write_bytes(header.encode("utf-8") + body)
-    documents = _documents_turtle()
-    (target / "synth-documents.ttl").write_text(documents, encoding="utf-8", newline="\n")
-    triples += sum(1 for _ in ox.parse(documents.encode("utf-8"), format=ox.RdfFormat.TURTLE))
-    return triples, len(files) + 1
+    written = {"synth-documents.ttl": _documents_turtle(), "synth-authorities.ttl": _authorities_turtle()}
+    for name, text in written.items():
+        (target / name).write_text(text, encoding="utf-8", newline="\n")
+        triples += sum(1 for _ in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
+    return triples, len(files) + len(written)
+
+
+def _authorities_turtle() -> str:
+    """Labels of every authority term the generator can point at (countries, NUTS 2 and 3 regions, the euro,
+    English), so a synthetic project meets ``cgs:LabelShape`` as the curated one does with data/authorities/."""
+    lines = [
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+        "",
+        "# Labels of the authority terms synthetic data points at (written by clustergraph.synth).",
+        f'<{EUR[1:-1]}> skos:prefLabel "euro"@en ; skos:notation "EUR" .',
+        '<http://publications.europa.eu/resource/authority/language/ENG> skos:prefLabel "English"@en .',
+        '<http://publications.europa.eu/resource/authority/language/ITA> skos:prefLabel "Italian"@en .',
+    ]
+    for code3, iso, _, regions in COUNTRIES:
+        lines.append(f'<{COUNTRY}{code3}> skos:prefLabel "Country {iso}"@en ; skos:notation "{code3}" .')
+        for nuts3, city in regions:
+            lines.append(f'<{NUTS}{nuts3}> skos:prefLabel "{city}"@en ; skos:notation "{nuts3}" .')
+        for nuts2 in sorted({nuts3[:4] for nuts3, _ in regions}):
+            lines.append(f'<{NUTS}{nuts2}> skos:prefLabel "NUTS 2 region {nuts2}"@en ; skos:notation "{nuts2}" .')
+    return "\n".join(lines) + "\n"
 
 
 def _documents_turtle() -> str:

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 import rdflib
+import rdflib.collection
 import rdflib.plugins.sparql
 from rdflib.namespace import SH
 
@@ -89,7 +90,7 @@ def validate_store(store: ox.Store, shapes: rdflib.Graph, files: FileLocator, *,
         except SyntaxError as exc:
             raise ShapesError(f"{_show(check.shape)}: the compiled check does not parse ({exc})") from exc
         names = {v.value for v in solutions.variables}
-        return [_store_violation(check, {n: row[n] for n in names}, files) for row in solutions]
+        return [_store_violation(check, {n: row[n] for n in names}, files, shapes) for row in solutions]
 
     report = ValidationReport()
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
@@ -113,7 +114,7 @@ def _subclasses(store: ox.Store, cls: str) -> list[str]:
 
 
 def _store_violation(check: Check, row: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None],
-                     files: FileLocator) -> Violation:
+                     files: FileLocator, shapes: rdflib.Graph) -> Violation:
     focus = row.get("this")
     value = row.get("value") if check.has_value else None
     if check.component == "sparql" and value is None:
@@ -124,7 +125,7 @@ def _store_violation(check: Check, row: dict[str, ox.NamedNode | ox.BlankNode | 
     return Violation(
         severity=check.severity,
         focus=_show_ox(focus),
-        path=_show(check.path) if check.path is not None else None,
+        path=show_path(check.path, shapes) if check.path is not None else None,
         value=_show_ox(value) if value is not None else None,
         message=message,
         shape=_show(check.shape),
@@ -186,12 +187,32 @@ def _violation(
     return Violation(
         severity=severity,
         focus=_show(focus),  # compacted for reading; files_for() below uses the full IRI
-        path=_show(one(SH.resultPath)) if one(SH.resultPath) is not None else None,
+        path=show_path(one(SH.resultPath), results) if one(SH.resultPath) is not None else None,
         value=_show(value) if value is not None else None,
         message=str(one(SH.resultMessage) or "constraint not met"),
         shape=_show(shape),
         files=dataset.files_for(str(focus), str(value) if value is not None else None),
     )
+
+
+_PATH_FORMS = ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"),
+               (SH.zeroOrOnePath, "{}?"))
+
+
+def show_path(path: rdflib.term.Node, graph: rdflib.Graph) -> str:
+    """A SHACL property path in SPARQL's syntax (``rdfs:label|skos:prefLabel``, ``^org:hasSite``, ``a/b``)."""
+    if not isinstance(path, rdflib.BNode):
+        return _show(path)
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(show_path(p, graph) for p in rdflib.collection.Collection(graph, alternatives)) + ")"
+    for predicate, form in _PATH_FORMS:
+        inner = graph.value(path, predicate)
+        if inner is not None:
+            return form.format(show_path(inner, graph))
+    if graph.value(path, rdflib.RDF.first) is not None:
+        return "/".join(show_path(p, graph) for p in rdflib.collection.Collection(graph, path))
+    return "(blank node)"
 
 
 def _show(term: rdflib.term.Node | None) -> str:
