@@ -36,6 +36,7 @@ H1_FILES = [
     "data/afil-profile-2024/plastix-regions.ttl",
     "data/afil-profile-2024/clusters-go-international.ttl",
     "data/ltc-report-2022/eusalp-ag2.ttl",
+    "data/ltc-report-2024/source-gaps-h1.ttl",
 ]
 
 
@@ -233,6 +234,12 @@ def test_plastix_regions_in_the_2024_graph(project_store):
     assert gap == [{"page": "6"}]
 
 
+def test_plastix_addresses_the_regional_value_chains_instrument_in_both_graphs(project_store):
+    graphs = values(project_store, """SELECT ?g WHERE { GRAPH ?g {
+        cgr:plastix cg:relatedInstrument cgr:lombardy-regional-value-chains } }""", "g")
+    assert graphs == {G2024, GAFILP}
+
+
 def test_plastix_countries_in_the_afil_profile_graph(project_store):
     countries = values(project_store, """SELECT ?c WHERE { GRAPH cgg:afil-profile-2024 {
         cgr:plastix cg:partnerCountry ?c } }""", "c")
@@ -267,3 +274,24 @@ def test_every_node_minted_by_h1_has_an_english_rdfs_label_and_provenance():
             continue
         labels = [q.object for q in store.quads_for_pattern(node, label, None)]
         assert any(getattr(lit, "language", None) == "en" for lit in labels), node
+
+
+# --- source gaps from the section-by-section review ---------------------------------------------------------
+
+def test_member_count_gaps_for_the_three_clusters_without_figures(project_store):
+    found = rows(project_store, """
+        SELECT ?subject ?page WHERE { GRAPH cgg:ltc-report-2024 {
+            ?gap a cg:SourceGap ; cg:gapProperty cg:memberCount ; cg:gapKind cg:gap-not-stated ;
+                 cg:gapSubject ?subject ; cg:statedIn cgr:doc-ltc-report-2024 ; prov:wasDerivedFrom ?loc . }
+          ?loc bibo:pageStart ?page . }""")
+    assert {(r["subject"].removeprefix(CGR), r["page"]) for r in found} == {("cat-al", "8"), ("clm", "10"), ("lgca", "24")}
+    # and indeed no 2024 member count exists for them
+    for cluster in ("cat-al", "clm", "lgca"):
+        assert not project_store.query(PREFIXES + f"""ASK {{ ?o cg:organisation cgr:{cluster} ;
+            cg:statedIn cgr:doc-ltc-report-2024 }}""")
+
+
+def test_aam_budget_gap_and_foreword_figure_left_out(project_store):
+    assert project_store.query(PREFIXES + """ASK { GRAPH cgg:ltc-report-2024 {
+        cgr:gap-s2024-lac-olympics-2026-budget cg:gapSubject cgr:lac-olympics-2026 ; cg:gapProperty cg:totalBudget .
+        cgr:gap-s2024-ltcs-foreword-subjects cg:gapSubject cgr:lombardy-technology-clusters ; cg:gapKind cg:gap-left-out . } }""")
