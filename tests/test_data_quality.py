@@ -34,7 +34,7 @@ LABEL = "rdfs:label|skos:prefLabel|schema:name|dct:title"
 # resources a page names: the one exception to "every object IRI has a label" (classes and properties aside).
 SCHEMA_AND_LINK_PREDICATES = """
     rdf:type rdfs:subClassOf rdfs:subPropertyOf rdfs:domain rdfs:range rdfs:isDefinedBy rdfs:seeAlso
-    owl:versionIRI owl:equivalentClass owl:equivalentProperty owl:inverseOf qb:dimension qb:measure qb:attribute
+    cg:gapProperty owl:versionIRI owl:equivalentClass owl:equivalentProperty owl:inverseOf qb:dimension qb:measure qb:attribute
     <http://rdfs.org/ns/void#vocabulary> <http://xmlns.com/foaf/0.1/homepage> <http://xmlns.com/foaf/0.1/page>
 """
 
@@ -93,7 +93,8 @@ def test_authority_graph_has_provenance(project_store) -> None:
     ("amount-eccp-batmass", "EU contribution to BATMASS: €9,765,017"),
     ("amount-eccp-i3-budget", "Total budget of I3: €570,000,000"),
     ("site-s2024-afil-milano", "Headquarters of AFIL, Milano"),
-    ("obs-s2024-afil-companies", "AFIL members 2024, companies (2024 report)"),
+    ("obs-s2024-afil-total", "AFIL members 2024, all members (2024 report)"),
+    ("obs-s2022-afil-companies", "AFIL members 2022, companies (2022 report)"),
     ("part-s2024-afil-batmass", "AFIL in BATMASS: participant (2024 report)"),
     ("part-s2024-le2c-vi-pilot-hydrogen", "LE2C in Vanguard Initiative pilot: Hydrogen: co-coordinator (2024 report)"),
     ("ind-eccp-itc4-gdp-2022", "Gross domestic product, Lombardy, 2022 (ECCP paper)"),
