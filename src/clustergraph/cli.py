@@ -181,7 +181,7 @@ def stats(
         out.print_json(json.dumps(result.as_dict()))
         return
     out.print(f"quads: {result.quads}   distinct triples: {result.distinct_triples}   graphs: {result.graphs}")
-    classes = Table("class", "instances", title="Instances per class")
+    classes = Table("class", "instances", title="Instances per class (distinct resources typed in any graph, ontology included; as in VoID)")
     for cls, n in result.per_class:
         classes.add_row(compact(cls), str(n))
     out.print(classes)

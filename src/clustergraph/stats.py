@@ -1,4 +1,8 @@
-"""Statistics of a built store: triples, instances per class, facts per source document."""
+"""Statistics of a built store: triples, instances per class, facts per source document.
+
+Instances are the distinct resources typed with a class in any graph, the ontology's and the authority
+terms' included: the same figures as the VoID description's class partitions (``/.well-known/void``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?instances) WHERE {
   FILTER (STRSTARTS(STR(?class), "https://w3id.org/clustergraph/ontology#")
           || ?class IN (<http://www.w3.org/ns/org#Site>, <http://www.w3.org/ns/locn#Address>,
                         <http://schema.org/MonetaryAmount>, <http://www.w3.org/2004/02/skos/core#ConceptScheme>))
-  FILTER (?g != <https://w3id.org/clustergraph/graph/ontology>)
 } GROUP BY ?class ORDER BY DESC(?instances) ?class
 """
 

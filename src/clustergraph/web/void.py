@@ -163,6 +163,12 @@ def access(base_url: str, dataset: ox.NamedNode) -> list[ox.Triple]:
     return triples
 
 
+COUNTING = ("Figures count the union of all named graphs, the ontology, authority terms and build-time labels "
+            "included: void:triples are distinct triples; a class partition's void:entities are the distinct "
+            "resources typed with that class in any graph (the figures 'clustergraph stats' prints per class); "
+            "a subset's void:triples are that graph's own triples.")
+
+
 def void_triples(store: ReadStore, base_url: str, build: Path | None) -> list[ox.Triple]:
     """The whole VoID description of the current build."""
     dataset = ox.NamedNode(DATASET)
@@ -179,6 +185,7 @@ def void_triples(store: ReadStore, base_url: str, build: Path | None) -> list[ox
                                  ox.Literal(modified, datatype=ox.NamedNode(XSD + "dateTime"))))
     triples += statistics(store, dataset) + partitions(store, dataset) + subsets(store, dataset)
     triples += access(base_url, dataset)
+    triples.append(ox.Triple(dataset, ox.NamedNode(PREFIXES["rdfs"] + "comment"), ox.Literal(COUNTING, language="en")))
     return sorted(dict.fromkeys(triples), key=lambda t: t.subject != dataset)
 
 
