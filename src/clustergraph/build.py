@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import traceback
 import tempfile
 import time
 from collections.abc import Callable
@@ -110,7 +111,8 @@ def build(layout: Layout, root: StoreRoot, *, engine: str = "sparql",
             (build_dir / ".complete").touch()
             root.publish(build_dir)
             seconds["publish"] = time.perf_counter() - mark
-        except BaseException:
+        except BaseException as exc:
+            traceback.clear_frames(exc.__traceback__)  # release the half-loaded store before removing its files
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
     seconds["total"] = time.perf_counter() - start
