@@ -101,7 +101,7 @@ def test_table2_seven_sectoral_agglomerations_and_top_five(project_store):
     assert {(value(r["v"]), value(r["page"])) for r in count} == {("7", "32")}
     ranks = rows(project_store, """
         SELECT ?code ?v ?lb WHERE { GRAPH cgg:eccp-input-paper-2024 {
-            ?o a cg:UndatedIndicatorObservation ; cg:refArea nutsc:ITC4 ;
+            ?o a cg:IndicatorObservation ; cg:periodAsStated ?_period ; cg:refArea nutsc:ITC4 ;
                cg:indicator cgr:indicator-sectoral-agglomeration-rank ; cg:breakdownItem ?s ; cg:value ?v .
             OPTIONAL { ?o cg:lowerBound ?lb }
             FILTER NOT EXISTS { ?o sdmx-dimension:refPeriod ?y } }
@@ -114,7 +114,7 @@ def test_table2_seven_sectoral_agglomerations_and_top_five(project_store):
 def test_table3_textile_is_the_only_ecosystem_agglomeration(project_store):
     found = rows(project_store, """
         SELECT ?ind ?v ?item ?page WHERE { GRAPH cgg:eccp-input-paper-2024 {
-            ?o a cg:UndatedIndicatorObservation ; cg:refArea nutsc:ITC4 ; cg:indicator ?ind ; cg:value ?v ;
+            ?o a cg:IndicatorObservation ; cg:periodAsStated ?_period ; cg:refArea nutsc:ITC4 ; cg:indicator ?ind ; cg:value ?v ;
                prov:wasDerivedFrom cgr:loc-eccp-annex-table3 .
             OPTIONAL { ?o cg:breakdownItem ?item } }
             cgr:loc-eccp-annex-table3 bibo:pageStart ?page }""")
@@ -126,7 +126,7 @@ def test_table3_textile_is_the_only_ecosystem_agglomeration(project_store):
 
 def test_undated_figures_have_a_no_period_gap(project_store):
     found = rows(project_store, """
-        SELECT ?o WHERE { GRAPH cgg:eccp-input-paper-2024 { ?o a cg:UndatedIndicatorObservation .
+        SELECT ?o WHERE { GRAPH cgg:eccp-input-paper-2024 { ?o a cg:IndicatorObservation ; cg:periodAsStated ?_period .
             FILTER NOT EXISTS { ?gap cg:gapSubject ?o ; cg:gapKind cg:gap-no-period ;
                                      cg:gapProperty sdmx-dimension:refPeriod } } }""")
     assert found == []
