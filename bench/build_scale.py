@@ -46,9 +46,9 @@ STEP_TEXT = {"parse": "parse", "shapes": "read the shapes", "load": "parse + loa
 # --- the child processes: one build or one bare bulk load, reporting JSON on the last stdout line ---------
 
 def child_build(project: Path, store_root: Path) -> dict:
-    from clustergraph.build import build
-    from clustergraph.layout import Layout
-    from clustergraph.store import StoreRoot
+    from clustergraph.kg.build import build
+    from clustergraph.kg.layout import Layout
+    from clustergraph.kg.store import StoreRoot
 
     started = time.perf_counter()
 
@@ -64,7 +64,7 @@ def child_bare(project: Path, store_dir: Path) -> dict:
     import pyoxigraph as ox
 
     from clustergraph.iris import ONTOLOGY_GRAPH, graph_for_folder
-    from clustergraph.layout import Layout
+    from clustergraph.kg.layout import Layout
 
     layout = Layout(project)
     sources = [(path, ONTOLOGY_GRAPH) for path in layout.ontology_files()]

@@ -118,9 +118,9 @@ def built_store(project: Path) -> Path:
     tested in tests/test_synth.py and the full build (validation included) is what bench/build_scale.py
     measures.
     """
-    from clustergraph.dataset import load_project
-    from clustergraph.layout import Layout
-    from clustergraph.store import StoreRoot, write_store
+    from clustergraph.kg.dataset import load_project
+    from clustergraph.kg.layout import Layout
+    from clustergraph.kg.store import StoreRoot, write_store
 
     store = project / ".store"
     if not (project / ".built").exists():

@@ -307,9 +307,9 @@ def fetch_status(url: str) -> dict:
 def prepare(quick: bool, work: Path) -> tuple[Path, list[str], str]:
     """The store to serve, cluster ids for resource pages, and a description of the data."""
     if quick:
-        from clustergraph.build import build
-        from clustergraph.layout import Layout
-        from clustergraph.store import StoreRoot
+        from clustergraph.kg.build import build
+        from clustergraph.kg.layout import Layout
+        from clustergraph.kg.store import StoreRoot
 
         store = work / "store"
         report = build(Layout(ROOT), StoreRoot(store))

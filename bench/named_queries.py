@@ -30,7 +30,7 @@ from common import ECCP_CLUSTERS, ROOT, Target, built_store, fmt_ratio, machine,
     write_section
 from endpoints import current_dir, ours
 
-from clustergraph.queries import load_named_queries
+from clustergraph.querying.named import load_named_queries
 
 ROW_CAP = 10_000
 TARGET_S = 1.0

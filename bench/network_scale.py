@@ -75,11 +75,11 @@ TIMES = """() => {
 # --- pipeline child: prints one JSON line per finished step --------------------------------------------------
 
 def pipeline_child(project: Path, view: str, repeat: int) -> None:
-    from clustergraph.network import Filters, NetworkView, annotate_and_place, collaboration_graph, store_select
-    from clustergraph.network import FAMILIES
-    from clustergraph.queries import load_named_queries
-    from clustergraph.render import render_html
-    from clustergraph.store import StoreRoot
+    from clustergraph.network.views import Filters, NetworkView, annotate_and_place, collaboration_graph, store_select
+    from clustergraph.network.views import FAMILIES
+    from clustergraph.querying.named import load_named_queries
+    from clustergraph.network.render import render_html
+    from clustergraph.kg.store import StoreRoot
 
     store = StoreRoot(built_store(project)).open_current()
     queries = load_named_queries(ROOT / "queries")

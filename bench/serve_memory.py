@@ -20,7 +20,7 @@ import psutil
 from common import ECCP_CLUSTERS, ROOT, Target, built_store, synth_project, write_section
 from endpoints import Endpoint, Request, ours, oxigraph_server, run_load
 
-from clustergraph.queries import load_named_queries
+from clustergraph.querying.named import load_named_queries
 
 CLIENTS = 4
 LIMIT_S = 5

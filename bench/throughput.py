@@ -30,7 +30,7 @@ from common import ECCP_CLUSTERS, Target, built_store, fmt_ratio, median, percen
 from endpoints import Endpoint, Request, dump_nquads, ours, oxigraph_server, rdflib_endpoint_version, \
     rdflib_server, run_load, ensure_rdflib_venv
 
-from clustergraph.queries import load_named_queries
+from clustergraph.querying.named import load_named_queries
 
 LIGHT = "regional-indicators"
 HEAVY = "member-counts-2022-vs-2024"
@@ -159,7 +159,7 @@ def main() -> None:
         "What limits ours (analysis, not re-measured by each run): every request goes through the one uvicorn "
         "process, which also re-encodes the worker's JSON answer, while oxigraph serve is a native multi-threaded "
         "server; on the light query that single Python process is the ceiling. `POST /sparql` is slower still: "
-        "the query guard (`clustergraph.query_guard.inspect_query`) parses every query with rdflib's SPARQL "
+        "the query guard (`clustergraph.sparql.guard.inspect_query`) parses every query with rdflib's SPARQL "
         "parser before it runs, about 30 ms of CPU per request, inside the event loop, so /sparql cannot exceed "
         "roughly 30 requests/s whatever the query. Caching that check per query text, or running it in a thread "
         "pool, would lift the ceiling (a change to src/, not made here). The heavy query is bound by Oxigraph's "

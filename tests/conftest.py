@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from clustergraph.build import build
-from clustergraph.layout import Layout
-from clustergraph.queries import load_named_queries
-from clustergraph.remote_build import push_store
-from clustergraph.remote_store import RemoteStore
-from clustergraph.store import EmbeddedStore, StoreRoot
+from clustergraph.kg.build import build
+from clustergraph.kg.layout import Layout
+from clustergraph.querying.named import load_named_queries
+from clustergraph.remote.build import push_store
+from clustergraph.remote.store import RemoteStore
+from clustergraph.kg.store import EmbeddedStore, StoreRoot
 from live import WRITE_TOKEN, LiveServer, start_oxigraph, start_server
 
 ROOT = Path(__file__).resolve().parents[1]

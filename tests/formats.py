@@ -1,5 +1,5 @@
 """The RDF media types the server must speak, with the pyoxigraph parser for each: the tests' own table,
-written apart from ``clustergraph.media_types`` so a mistake there cannot hide in both."""
+written apart from ``clustergraph.querying.media_types`` so a mistake there cannot hide in both."""
 
 import pyoxigraph as ox
 

@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from clustergraph.store import StoreRoot
+from clustergraph.kg.store import StoreRoot
 from live import WRITE_TOKEN, LiveServer, start_server
 
 EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 10}  # generated requests per operation

@@ -16,10 +16,10 @@ import pytest
 
 from conftest import FIXTURES, ROOT, make_project, run_cli
 from live import start_server
-from clustergraph.build import build
+from clustergraph.kg.build import build
 from clustergraph.errors import DataSyntaxError, ValidationFailed
-from clustergraph.layout import Layout
-from clustergraph.store import StoreRoot
+from clustergraph.kg.layout import Layout
+from clustergraph.kg.store import StoreRoot
 
 ASK_AFIL_143 = """ASK { ?o <https://w3id.org/clustergraph/ontology#organisation> <https://w3id.org/clustergraph/id/afil> ;
                         <https://w3id.org/clustergraph/ontology#memberCount> ?n FILTER (?n = 143) }"""
@@ -106,7 +106,7 @@ def test_crash_while_loading_removes_the_half_written_build(tmp_path, monkeypatc
         store.bulk_load(path=str(sources[0].path), format=sources[0].format)  # half the files are in
         raise OSError("disk full")
 
-    monkeypatch.setattr("clustergraph.build.load_sources", explode)
+    monkeypatch.setattr("clustergraph.kg.build.load_sources", explode)
     with pytest.raises(OSError):
         build(Layout(make_project(tmp_path / "again")), root)
     assert root.current() == before

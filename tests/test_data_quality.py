@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 
-from clustergraph.derived_labels import DERIVED_LABELS_GRAPH
+from clustergraph.kg.derived_labels import DERIVED_LABELS_GRAPH
 
 PREFIXES = """
 PREFIX cg: <https://w3id.org/clustergraph/ontology#>

@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["clustergraph.iris", "clustergraph.sparql_lexer", "clustergraph.query_guard", "clustergraph.conneg",
-           "clustergraph.media_types"]
+MODULES = ["clustergraph.iris", "clustergraph.sparql.lexer", "clustergraph.sparql.guard", "clustergraph.querying.conneg",
+           "clustergraph.querying.media_types"]
 
 
 @pytest.mark.parametrize("name", MODULES)

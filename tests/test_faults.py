@@ -32,7 +32,7 @@ import httpx
 import psutil
 import pytest
 
-from clustergraph.store import EmbeddedStore, StoreRoot
+from clustergraph.kg.store import EmbeddedStore, StoreRoot
 from clustergraph.web.body_cap import BODY_TIMEOUT
 from live import LiveServer, start_server
 
@@ -66,7 +66,7 @@ def _is_worker(process: psutil.Process) -> bool:
     with contextlib.suppress(psutil.Error):
         if process.status() == psutil.STATUS_ZOMBIE:
             return True  # a zombie has no command line left; count it, it is a leak
-        return "clustergraph.query_worker" in " ".join(process.cmdline())
+        return "clustergraph.querying.worker" in " ".join(process.cmdline())
     return False
 
 

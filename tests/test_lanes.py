@@ -10,7 +10,7 @@ import time
 import pytest
 
 from clustergraph import errors
-from clustergraph.lanes import LONG, REMEMBERED, SHORT, Lanes, query_key
+from clustergraph.querying.lanes import LONG, REMEMBERED, SHORT, Lanes, query_key
 from live import start_server
 from test_time_limit import busy_workers, workers
 

@@ -11,7 +11,7 @@ from formats import RDF_FORMATS
 from bs4 import BeautifulSoup
 
 from clustergraph.iris import DATA, GRAPH, ONTOLOGY, PREFIXES
-from clustergraph.store import EmbeddedStore, StoreRoot, write_store
+from clustergraph.kg.store import EmbeddedStore, StoreRoot, write_store
 from live import LiveServer, start_server
 
 AFIL = ox.NamedNode(DATA + "afil")

@@ -10,12 +10,12 @@ from collections import defaultdict
 import networkx as nx
 import pytest
 
-from clustergraph import network_export
+from clustergraph.network import export as network_export
 from clustergraph.errors import BadRequest
 from clustergraph.iris import DATA
-from clustergraph.metrics import annotate, brokers
-from clustergraph.network import VIEWS, Filters, build_view, store_select
-from clustergraph.queries import load_named_queries
+from clustergraph.network.metrics import annotate, brokers
+from clustergraph.network.views import VIEWS, Filters, build_view, store_select
+from clustergraph.querying.named import load_named_queries
 from conftest import ROOT, run_cli
 
 AFIL, LE2C, LGCA, LLSC, SCC = (DATA + n for n in ("afil", "le2c", "lgca", "lombardy-life-sciences-cluster",
@@ -164,7 +164,7 @@ def test_node_size_prefers_an_exact_total_over_an_approximate_one(view) -> None:
 
 
 def test_alignment_targets_are_the_non_cluster_nodes_of_the_alignment_view(view, project_store) -> None:
-    from clustergraph.network import alignment_targets
+    from clustergraph.network.views import alignment_targets
 
     graph = view("alignment").graph
     expected = sorted((d["kind"], d["label"], n) for n, d in graph.nodes(data=True) if d["kind"] != "cluster")

@@ -9,11 +9,13 @@ import random
 import networkx as nx
 import pytest
 
-from clustergraph import network, network_export
+from clustergraph.network import views as network
+
+from clustergraph.network import export as network_export
 from clustergraph.errors import BadRequest
-from clustergraph.metrics import BETWEENNESS_SEED, ShortestPaths, annotate, betweenness_is_approximate
-from clustergraph.network import DEFAULT_MAX_MEMBERS, Filters, NetworkView, collaboration_graph, compare_graphs
-from clustergraph.render import build_network, node_colours, node_sizes, render_html
+from clustergraph.network.metrics import BETWEENNESS_SEED, ShortestPaths, annotate, betweenness_is_approximate
+from clustergraph.network.views import DEFAULT_MAX_MEMBERS, Filters, NetworkView, collaboration_graph, compare_graphs
+from clustergraph.network.render import build_network, node_colours, node_sizes, render_html
 
 BASE = "https://example.org/id/"
 CLUSTERS = [BASE + f"c{i}" for i in range(6)]
@@ -165,7 +167,7 @@ def test_view_cache_builds_a_view_once_for_concurrent_callers(monkeypatch):
     import time as clock
     from types import SimpleNamespace
 
-    from clustergraph.network import Filters
+    from clustergraph.network.views import Filters
     from clustergraph.web import network_pages
 
     calls = []

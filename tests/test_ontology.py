@@ -8,9 +8,9 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
-from clustergraph.dataset import load_project
+from clustergraph.kg.dataset import load_project
 from clustergraph.iris import ONTOLOGY, ONTOLOGY_GRAPH
-from clustergraph.layout import Layout
+from clustergraph.kg.layout import Layout
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWN_VOCABULARIES = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from clustergraph.conneg import negotiate
+from clustergraph.querying.conneg import negotiate
 from clustergraph.errors import NotAcceptable, QueryRefused
-from clustergraph.query_guard import inspect_query, inspect_update
+from clustergraph.sparql.guard import inspect_query, inspect_update
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from clustergraph.errors import NotAcceptable
-from clustergraph.query_worker import QueryJob, write_answer
+from clustergraph.querying.worker import QueryJob, write_answer
 from live import LiveServer
 
 TRIPLE_TERM = "CONSTRUCT { <urn:a> <urn:b> <<( <urn:c> <urn:d> <urn:e> )>> } WHERE {}"

@@ -16,7 +16,7 @@ import pytest
 from clustergraph.errors import SettingsError
 from clustergraph.iris import GRAPH
 from clustergraph.settings import load_settings
-from clustergraph.remote_store import RemoteStore
+from clustergraph.remote.store import RemoteStore
 from conftest import FIXTURES, make_project, run_cli
 from live import WRITE_TOKEN, LiveServer, free_port, start_oxigraph, start_server
 
@@ -155,7 +155,7 @@ def test_unreachable_server_mid_serve_is_a_503_naming_it(tmp_path, project_store
 def test_docstring_examples_of_the_remote_modules() -> None:
     import doctest
 
-    import clustergraph.remote_store
+    import clustergraph.remote.store
 
-    result = doctest.testmod(clustergraph.remote_store)
+    result = doctest.testmod(clustergraph.remote.store)
     assert result.attempted > 0 and result.failed == 0

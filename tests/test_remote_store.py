@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from clustergraph.errors import QuerySyntaxError, StoreError
-from clustergraph.network import Filters, build_view, store_select
-from clustergraph.remote_store import RemoteStore
+from clustergraph.network.views import Filters, build_view, store_select
+from clustergraph.remote.store import RemoteStore
 from conftest import ROOT
-from clustergraph.queries import load_named_queries
+from clustergraph.querying.named import load_named_queries
 from live import free_port
 
 QUERIES = load_named_queries(ROOT / "queries")

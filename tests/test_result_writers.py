@@ -8,7 +8,7 @@ import io
 import pyoxigraph as ox
 import pytest
 
-from clustergraph.result_writers import write_rows
+from clustergraph.querying.writers import write_rows
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TERMS = [

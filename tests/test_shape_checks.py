@@ -9,12 +9,12 @@ import pytest
 import rdflib
 
 from conftest import FIXTURES, ROOT, make_project, run_cli
-from clustergraph.build import check
+from clustergraph.kg.build import check
 from clustergraph.errors import ShapesError
-from clustergraph.layout import Layout
-from clustergraph.shape_checks import compile_checks
+from clustergraph.kg.layout import Layout
+from clustergraph.kg.shape_checks import compile_checks
 from clustergraph.synth import SynthConfig, generate
-from clustergraph.validation import ValidationReport, validate_store
+from clustergraph.kg.validation import ValidationReport, validate_store
 
 INVALID = sorted(p for p in (FIXTURES / "invalid").glob("*.ttl") if p.name != "broken-syntax.ttl")
 MANY = FIXTURES / "engines" / "many-defects.ttl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from clustergraph import stats
+from clustergraph.kg import stats
 from clustergraph.web.void import COUNTING, void_triples
 
 VOID = "http://rdfs.org/ns/void#"

@@ -8,10 +8,10 @@ import pyoxigraph as ox
 import pytest
 
 from clustergraph.errors import LayoutError
-from clustergraph.build import build
-from clustergraph.layout import Layout
-from clustergraph.queries import load_named_queries
-from clustergraph.store import EmbeddedStore, StoreRoot
+from clustergraph.kg.build import build
+from clustergraph.kg.layout import Layout
+from clustergraph.querying.named import load_named_queries
+from clustergraph.kg.store import EmbeddedStore, StoreRoot
 from clustergraph.synth import MAX_TRIPLES_PER_FILE, PRESETS, SynthConfig, SynthReport, generate
 
 ROOT = Path(__file__).resolve().parents[1]

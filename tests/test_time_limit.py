@@ -16,7 +16,7 @@ MARGIN = 2.5
 
 def workers(server) -> list[psutil.Process]:
     return [p for p in psutil.Process(server.process.pid).children(recursive=True)
-            if "clustergraph.query_worker" in " ".join(p.cmdline())]
+            if "clustergraph.querying.worker" in " ".join(p.cmdline())]
 
 
 def busy_workers(server, seconds: float = 0.5) -> list[int]:

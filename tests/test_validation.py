@@ -9,9 +9,9 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import FIXTURES, ROOT, make_project, run_cli
-from clustergraph.build import check
-from clustergraph.dataset import TermLines, term_lines
-from clustergraph.layout import Layout
+from clustergraph.kg.build import check
+from clustergraph.kg.dataset import TermLines, term_lines
+from clustergraph.kg.layout import Layout
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
 DEFECTS = [p for p in INVALID if p.name != "broken-syntax.ttl"]
@@ -64,7 +64,7 @@ def test_lines_are_only_looked_up_when_there_is_something_to_report(tmp_path, mo
     def refuse(path: Path) -> dict[str, TermLines]:
         raise AssertionError(f"{path} was read for line numbers though nothing is reported")
 
-    monkeypatch.setattr("clustergraph.dataset.term_lines", refuse)
+    monkeypatch.setattr("clustergraph.kg.dataset.term_lines", refuse)
     report, _ = check(Layout(make_project(tmp_path)))
     assert report.violations == []
 

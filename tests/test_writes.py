@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from clustergraph.layout import Layout
+from clustergraph.kg.layout import Layout
 from clustergraph.settings import Settings
-from clustergraph.store import StoreRoot
+from clustergraph.kg.store import StoreRoot
 from clustergraph.web import write_guard
 from clustergraph.web.app import create_app
 from live import ROOT, WRITE_TOKEN, LiveServer

@@ -15,16 +15,16 @@ from rich.console import Console
 from rich.table import Table
 
 from clustergraph import __version__
-from clustergraph.build import build as run_build
-from clustergraph.build import check
+from clustergraph.kg.build import build as run_build
+from clustergraph.kg.build import check
 from clustergraph.errors import ClusterGraphError, DataError, NamedQueryError, QueryError
 from clustergraph.iris import compact
-from clustergraph.layout import Layout
-from clustergraph.queries import load_named_queries
-from clustergraph.results import GRAPH_FORMATS, OUTPUT_FORMATS, render
+from clustergraph.kg.layout import Layout
+from clustergraph.querying.named import load_named_queries
+from clustergraph.querying.results import GRAPH_FORMATS, OUTPUT_FORMATS, render
 from clustergraph.settings import SETTINGS, load_settings
-from clustergraph.stats import collect
-from clustergraph.store import StoreRoot
+from clustergraph.kg.stats import collect
+from clustergraph.kg.store import StoreRoot
 
 app = typer.Typer(
     help="Build, validate, query and export the clustergraph knowledge graph.",
@@ -89,8 +89,8 @@ def build(
 
 
 def _build_remote(root: Path, settings) -> None:
-    from clustergraph.remote_build import build_remote
-    from clustergraph.remote_store import RemoteStore
+    from clustergraph.remote.build import build_remote
+    from clustergraph.remote.store import RemoteStore
 
     remote = RemoteStore.from_urls(settings.store_url, graph_store_url=settings.graph_store_url)
     result = build_remote(Layout(root), remote, progress=_progress)
@@ -272,8 +272,8 @@ def network(
     store: StoreOption = None,
 ) -> None:
     """Build a network view from the current store and write it as an HTML view or a Gephi-ready file."""
-    from clustergraph import network_export
-    from clustergraph.network import Filters, build_view, store_select
+    from clustergraph.network import export as network_export
+    from clustergraph.network.views import Filters, build_view, store_select
 
     writers = {"gexf": network_export.to_gexf, "graphml": network_export.to_graphml, "json": network_export.to_json}
     if fmt not in (*writers, "html", "csv"):
@@ -288,7 +288,7 @@ def network(
         written[1].write_text(network_export.edges_csv(built.graph), encoding="utf-8")
     else:
         if fmt == "html":
-            from clustergraph.render import render_html
+            from clustergraph.network.render import render_html
 
             content: str | bytes = render_html(built, link=lambda iri: iri)
         else:

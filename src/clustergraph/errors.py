@@ -37,7 +37,7 @@ class Violation:
     """One SHACL validation result, located in the data files that describe its focus node.
 
     ``files`` are locations, ``data/folder/file.ttl:12``: the line where the focus node is first a subject in
-    that file (see :func:`clustergraph.dataset.term_lines`), or the bare file name when no line is known.
+    that file (see :func:`clustergraph.kg.dataset.term_lines`), or the bare file name when no line is known.
     """
 
     severity: str

@@ -16,13 +16,13 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from clustergraph import __version__
-from clustergraph.layout import Layout
-from clustergraph.queries import load_named_queries
-from clustergraph.query_pool import QueryPool, QueryRunner
-from clustergraph.remote_query import RemoteQueryRunner
-from clustergraph.remote_store import RemoteStore
+from clustergraph.kg.layout import Layout
+from clustergraph.querying.named import load_named_queries
+from clustergraph.querying.pool import QueryPool, QueryRunner
+from clustergraph.remote.query import RemoteQueryRunner
+from clustergraph.remote.store import RemoteStore
 from clustergraph.settings import Settings
-from clustergraph.store import LiveStore, StoreRoot
+from clustergraph.kg.store import LiveStore, StoreRoot
 from clustergraph.web import api_docs
 from clustergraph.web import errors as web_errors
 from clustergraph.web import (

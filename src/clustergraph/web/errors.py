@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clustergraph import errors
-from clustergraph.conneg import parse_accept, quality
+from clustergraph.querying.conneg import parse_accept, quality
 
 log = logging.getLogger("clustergraph.web")
 

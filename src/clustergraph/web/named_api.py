@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response
 
 from clustergraph import __version__
-from clustergraph.conneg import negotiate
+from clustergraph.querying.conneg import negotiate
 from clustergraph.errors import BadRequest, NotFound
-from clustergraph.queries import NamedQuery, Param
-from clustergraph.query_worker import QueryJob
+from clustergraph.querying.named import NamedQuery, Param
+from clustergraph.querying.worker import QueryJob
 from clustergraph.web.openapi_responses import (NAMED_JSON_SCHEMA, TRUNCATION_HEADERS, ErrorForm, content, declare,
                                                 ok)
 from clustergraph.web.services import Services, services

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
-from clustergraph.media_types import DATASETS, GRAPHS, HTML, RESULTS
+from clustergraph.querying.media_types import DATASETS, GRAPHS, HTML, RESULTS
 
 Content = dict[str, dict[str, Any]]
 Responses = dict[int | str, dict[str, Any]]

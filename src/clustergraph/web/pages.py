@@ -17,7 +17,7 @@ from starlette.responses import Response
 from clustergraph import __version__
 from clustergraph.errors import NamedQueryError, NotFound, StoreError
 from clustergraph.iris import compact
-from clustergraph.queries import NamedQuery, Param
+from clustergraph.querying.named import NamedQuery, Param
 from clustergraph.web import catalogue
 from clustergraph.web.named_api import NamedResult, parameter_values, run_named
 from clustergraph.web.openapi_responses import ErrorForm, html_page, query_parameter

@@ -3,7 +3,7 @@ server.
 
 Oxigraph's parsers recurse on nesting: some 15,000 nested triple terms in Turtle or N-Triples (about 300 KB),
 or some 40,000 nested JSON-LD objects (under a megabyte), overflow the stack of the thread that parses them and
-take the whole server process down (measured with pyoxigraph 0.5). So, as :mod:`clustergraph.query_guard`
+take the whole server process down (measured with pyoxigraph 0.5). So, as :mod:`clustergraph.sparql.guard`
 does for queries, a body whose brackets nest deeper than :data:`MAX_DEPTH` is refused before it is parsed. The
 depth is read by a lexer that knows the format's strings, IRIs, comments and escapes, so brackets inside them
 neither count nor hide real ones. The parse itself runs in a worker thread, so a large body (RDF/XML nested a

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from clustergraph.iris import PREFIXES, compact
-from clustergraph.store import EmbeddedStore
+from clustergraph.kg.store import EmbeddedStore
 from clustergraph.web.services import Services
 
 PREFIX_DECL = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from clustergraph.media_types import GRAPHS, RESULTS
+from clustergraph.querying.media_types import GRAPHS, RESULTS
 from clustergraph.web.services import Services
 
 SD = "http://www.w3.org/ns/sparql-service-description#"

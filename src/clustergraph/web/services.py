@@ -4,7 +4,7 @@ One :class:`Services` lives on ``app.state.services``; handlers reach it through
 
 The store is the local store root's current build (embedded), or a SPARQL 1.1 server (``store_url``, a
 :class:`RemoteStore`). Handlers read it only through the shared read interface
-(:class:`clustergraph.remote_store.ReadStore`). Values computed once per build (:meth:`Services.memo`,
+(:class:`clustergraph.remote.store.ReadStore`). Values computed once per build (:meth:`Services.memo`,
 network views, dumps) are kept per published build on the embedded store; a remote server has no build
 to key on, so they are kept for :data:`REMOTE_CACHE_SECONDS` and then computed again.
 """
@@ -26,14 +26,14 @@ from starlette.responses import Response
 
 from clustergraph import __version__
 from clustergraph.iris import PREFIXES
-from clustergraph.layout import Layout
+from clustergraph.kg.layout import Layout
 from clustergraph.errors import StoreError
-from clustergraph.query_pool import QueryRunner
-from clustergraph.queries import NamedQuery
-from clustergraph.remote_store import ReadStore, RemoteStore
+from clustergraph.querying.pool import QueryRunner
+from clustergraph.querying.named import NamedQuery
+from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
 from clustergraph.web.page_cache import PageCache
-from clustergraph.store import LiveStore, StoreRoot
+from clustergraph.kg.store import LiveStore, StoreRoot
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"

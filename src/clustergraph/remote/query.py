@@ -1,6 +1,6 @@
 """Run query jobs on a SPARQL 1.1 server with the query pool's contract: ``await run(job, time_limit=...)``
 returns an answer whose chunks stream to the client, capped at the row cap and written by the same code as the
-worker processes (:func:`clustergraph.query_worker.write_answer`), so both backends answer with the same bytes,
+worker processes (:func:`clustergraph.querying.worker.write_answer`), so both backends answer with the same bytes,
 truncation flags and errors.
 
 Each job runs in its own thread: it posts the query (with the job's dataset: ``default-graph-uri`` and
@@ -12,7 +12,7 @@ arrives, stops reading at the row cap and writes the chosen format into a bounde
   computing is up to the server: set its own timeout (``oxigraph serve --timeout-s``, Fuseki
   ``arq:queryTimeout``, Virtuoso ``MaxQueryExecutionTime``, GraphDB ``graphdb.query.timeout``).
 - **Concurrency.** At most ``size`` (the ``workers`` setting) queries are in flight to the server, admitted by
-  the pool's :class:`~clustergraph.lanes.Lanes` (long queries never take the short slots); a request that
+  the pool's :class:`~clustergraph.querying.lanes.Lanes` (long queries never take the short slots); a request that
   finds no free slot within its time limit gets the pool's 503 ``ServerBusy``. A slot frees when its thread
   ends, so a server still busy with a stopped query keeps its slot until the HTTP read gives up. A short query
   that overruns moves to a long slot when one is free and otherwise keeps its slot: the server cannot be told
@@ -29,10 +29,10 @@ import time
 from collections.abc import AsyncIterator
 
 from clustergraph import errors
-from clustergraph.lanes import LONG, SHORT, Lanes, query_key
-from clustergraph.query_pool import error_from
-from clustergraph.query_worker import ChunkSender, QueryJob, write_answer
-from clustergraph.remote_store import RemoteStore
+from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
+from clustergraph.querying.pool import error_from
+from clustergraph.querying.worker import ChunkSender, QueryJob, write_answer
+from clustergraph.remote.store import RemoteStore
 
 QUEUE_CHUNKS = 16
 

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from clustergraph.errors import DataSyntaxError
 from clustergraph.iris import ONTOLOGY_GRAPH, graph_for_folder
-from clustergraph.layout import Layout
+from clustergraph.kg.layout import Layout
 
 
 @dataclass

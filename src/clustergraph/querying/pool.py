@@ -4,7 +4,7 @@ pyoxigraph cannot cancel a running query, and a blocking operator (GROUP BY, ORD
 one native call. So each query runs in a child process; when its time limit passes the parent kills the
 process (SIGKILL frees the CPU at once), answers with :class:`QueryTimeout`, and starts a replacement.
 
-Short queries first (:mod:`clustergraph.lanes`): the workers behind the short slots run at normal CPU
+Short queries first (:mod:`clustergraph.querying.lanes`): the workers behind the short slots run at normal CPU
 priority, those behind the long slots at :data:`LONG_NICE`, so a long query on a busy machine yields the CPU
 to short ones. A query not known to be long that is still running on a short worker after ``long_after``
 seconds is stopped there (the worker is killed and replaced) and queued again for a long worker, with the
@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Protocol
 
 from clustergraph import errors
-from clustergraph.lanes import LONG, SHORT, Lanes, query_key
-from clustergraph.query_worker import QueryJob
+from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
+from clustergraph.querying.worker import QueryJob
 
 LONG_NICE = 5  # CPU priority of the long workers (0 is normal; higher yields more)
 _ERROR_TYPES: dict[str, type[errors.ClusterGraphError]] = {
@@ -58,7 +58,7 @@ class StreamedAnswer(Protocol):
 
 class QueryRunner(Protocol):
     """Runs query jobs under a time limit: :class:`QueryPool` (embedded store) or
-    :class:`clustergraph.remote_query.RemoteQueryRunner` (a SPARQL server)."""
+    :class:`clustergraph.remote.query.RemoteQueryRunner` (a SPARQL server)."""
 
     size: int
 
@@ -87,13 +87,13 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 class Worker:
-    """One child process (``python -m clustergraph.query_worker``) and the parent's end of its socket."""
+    """One child process (``python -m clustergraph.querying.worker``) and the parent's end of its socket."""
 
     def __init__(self, store_root: Path, *, nice: int = 0) -> None:
         parent, child = socket.socketpair()
         self.nice = nice
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "clustergraph.query_worker", str(child.fileno()), str(store_root), str(nice)],
+            [sys.executable, "-m", "clustergraph.querying.worker", str(child.fileno()), str(store_root), str(nice)],
             pass_fds=[child.fileno()],
             stdin=subprocess.DEVNULL,
         )

@@ -33,7 +33,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from clustergraph.errors import QueryRefused
-from clustergraph.sparql_lexer import Token, decode_escapes, tokens
+from clustergraph.sparql.lexer import Token, decode_escapes, tokens
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")

@@ -20,7 +20,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from clustergraph.errors import ShapesError
-from clustergraph.sparql_lexer import decode_escapes, tokens
+from clustergraph.sparql.lexer import decode_escapes, tokens
 
 TARGET = "\u0000target\u0000"  # where a pattern needs the target inside a sub-select
 RDF_TYPE_PATH = f"<{RDF.type}>/<{rdflib.RDFS.subClassOf}>*"
@@ -329,7 +329,7 @@ class _Compiler:
             return [_Pattern(name, f"{binding} FILTER ({self._logical(predicate, obj, value)})", value,
                              binds_focus=bool(binding), binding=binding)]
         raise ShapesError(f"{shape}: the SPARQL validator does not support {predicate.n3()}; "
-                          f"add it to clustergraph.shape_checks or use --engine pyshacl")
+                          f"add it to clustergraph.kg.shape_checks or use --engine pyshacl")
 
     def _logical(self, predicate, obj, value: str) -> str:
         def violates(member: rdflib.term.Node) -> str:

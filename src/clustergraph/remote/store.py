@@ -1,6 +1,6 @@
 """A store reached by the SPARQL 1.1 Protocol (Oxigraph server, Fuseki, Virtuoso, GraphDB...).
 
-It offers the read interface of :class:`clustergraph.store.EmbeddedStore` (:class:`ReadStore`: ``query``,
+It offers the read interface of :class:`clustergraph.kg.store.EmbeddedStore` (:class:`ReadStore`: ``query``,
 ``named_graphs``, ``quad_count``, ``has_graph``, ``graph_triples``, ``quads``), returning the same pyoxigraph
 result objects, so code written against the embedded store runs unchanged. Answers are parsed with pyoxigraph's
 own parsers (SPARQL JSON results, N-Triples). Writes go to the server's SPARQL Update endpoint and its Graph
@@ -32,7 +32,7 @@ from rdflib.plugins.sparql.algebra import translatePrologue
 from rdflib.plugins.sparql.parser import parseQuery
 
 from clustergraph.errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
-from clustergraph.query_guard import QueryInfo, inspect_query, inspect_update
+from clustergraph.sparql.guard import QueryInfo, inspect_query, inspect_update
 
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"

@@ -1,6 +1,6 @@
 """``clustergraph build --store-url URL``: build the project locally, then publish it to a SPARQL 1.1 server.
 
-The build runs exactly as a local one (:func:`clustergraph.build.build`: parse, validate, load) into a private
+The build runs exactly as a local one (:func:`clustergraph.kg.build.build`: parse, validate, load) into a private
 staging store, so nothing is sent when a file does not parse or the data violates a shape. Then every named
 graph of the staged store replaces the server's graph of the same name through the Graph Store Protocol
 (``PUT ?graph=IRI``, N-Triples streamed in batches), and the server's project graphs (under
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from clustergraph.build import BuildReport, Progress, build
+from clustergraph.kg.build import BuildReport, Progress, build
 from clustergraph.errors import StoreError
 from clustergraph.iris import GRAPH
-from clustergraph.layout import Layout
-from clustergraph.remote_store import ReadStore, RemoteStore
-from clustergraph.store import StoreRoot
+from clustergraph.kg.layout import Layout
+from clustergraph.remote.store import ReadStore, RemoteStore
+from clustergraph.kg.store import StoreRoot
 
 PROJECT_GRAPHS = GRAPH
 

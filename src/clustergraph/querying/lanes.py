@@ -11,7 +11,7 @@ only a short slot is free) lets the ones behind it pass. So under any mix, short
 short slots, and long queries get their turn on the long slots: neither kind starves the other.
 
 The worker pool backs each kind of slot with its own processes (long ones at a lower CPU priority) and
-restarts a short query that overruns on a short slot as a long one; see :mod:`clustergraph.query_pool`.
+restarts a short query that overruns on a short slot as a long one; see :mod:`clustergraph.querying.pool`.
 A request that gets no slot before its deadline gets :class:`~clustergraph.errors.ServerBusy` (503 with
 Retry-After).
 """

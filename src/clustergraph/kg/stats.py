@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from clustergraph.store import EmbeddedStore
+from clustergraph.kg.store import EmbeddedStore
 
 _PER_CLASS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?instances) WHERE {

@@ -30,12 +30,12 @@ from pyvis.network import Network
 from pyvis.node import Node
 
 from clustergraph.errors import BadRequest
-from clustergraph.metrics import betweenness_is_approximate
-from clustergraph.network import NetworkView
-from clustergraph.network_export import left_out_text
+from clustergraph.network.metrics import betweenness_is_approximate
+from clustergraph.network.views import NetworkView
+from clustergraph.network.export import left_out_text
 
 TEMPLATE = "network_view.html"
-OUR_TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
+OUR_TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 PYVIS_TEMPLATES = Path(pyvis.__file__).resolve().parent / "templates"
 
 COLOUR_BY = {"community": "Louvain community (seed 42)", "kind": "kind of node"}

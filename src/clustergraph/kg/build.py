@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from clustergraph.dataset import FileIndex, Source, load_project, load_sources, project_sources
-from clustergraph.derived_labels import derive_labels
+from clustergraph.kg.dataset import FileIndex, Source, load_project, load_sources, project_sources
+from clustergraph.kg.derived_labels import derive_labels
 from clustergraph.errors import ShapesError, StoreError, Violation
-from clustergraph.layout import Layout
-from clustergraph.store import StoreRoot
-from clustergraph.validation import ENGINES, ValidationReport, load_shapes, validate, validate_store
+from clustergraph.kg.layout import Layout
+from clustergraph.kg.store import StoreRoot
+from clustergraph.kg.validation import ENGINES, ValidationReport, load_shapes, validate, validate_store
 
 Progress = Callable[[str], None]
 
