@@ -16,198 +16,18 @@ or not the next chunk has been asked for.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Protocol
 
 from clustergraph import errors
 from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
+from clustergraph.querying.answer import Answer, error_from
+from clustergraph.querying.processes import Lease, Worker
 from clustergraph.querying.worker import QueryJob
 
 LONG_NICE = 5  # CPU priority of the long workers (0 is normal; higher yields more)
-_ERROR_TYPES: dict[str, type[errors.ClusterGraphError]] = {
-    "QuerySyntaxError": errors.QuerySyntaxError,
-    "QueryRefused": errors.QueryRefused,
-    "QueryTimeout": errors.QueryTimeout,
-    "StoreError": errors.StoreError,
-    "NotAcceptable": errors.NotAcceptable,
-}
-
-
-class StreamedAnswer(Protocol):
-    """What a runner hands back: the answer's kind (boolean, solutions, graph), truncation flag and bytes."""
-
-    kind: str
-    truncated: bool
-
-    def chunks(self) -> AsyncIterator[bytes]: ...
-
-    async def read_all(self) -> bytes: ...
-
-    def close(self) -> None: ...
-
-
-class QueryRunner(Protocol):
-    """Runs query jobs under a time limit: :class:`QueryPool` (embedded store) or
-    :class:`clustergraph.remote.query.RemoteQueryRunner` (a SPARQL server)."""
-
-    size: int
-
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-    async def run(self, job: QueryJob, *, time_limit: float) -> StreamedAnswer: ...
-
-    def status(self) -> dict[str, int | float]: ...
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """CPU seconds (user + system) process ``pid`` has used, from ``/proc``; None where that is not readable.
-
-    A query is *long* by the CPU it takes, not by the wall time it waits for a core on a busy machine.
-    """
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-class Worker:
-    """One child process (``python -m clustergraph.querying.worker``) and the parent's end of its socket."""
-
-    def __init__(self, store_root: Path, *, nice: int = 0) -> None:
-        parent, child = socket.socketpair()
-        self.nice = nice
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "clustergraph.querying.worker", str(child.fileno()), str(store_root), str(nice)],
-            pass_fds=[child.fileno()],
-            stdin=subprocess.DEVNULL,
-        )
-        child.close()
-        self.conn = Connection(parent.detach())
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        """Stop the process at once, wherever it is, and reap it."""
-        if not self.conn.closed:
-            with contextlib.suppress(RuntimeError):  # not in the event loop: nothing is watching the socket
-                asyncio.get_running_loop().remove_reader(self.conn.fileno())
-        with contextlib.suppress(OSError):
-            self.conn.close()
-        if self.alive():
-            self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-
-
-@dataclass
-class Lease:
-    """A worker held by one query: the kind of slot (and worker) it holds, and since when."""
-
-    worker: Worker
-    key: bytes
-    slot: str
-    started: float = field(default_factory=time.monotonic)
-    cpu_started: float | None = None
-
-    def __post_init__(self) -> None:
-        self.cpu_started = cpu_seconds(self.worker.pid)
-
-    def cost(self) -> float:
-        """Seconds the query has taken so far: the worker's CPU time, or wall time where that is unknown."""
-        now = cpu_seconds(self.worker.pid)
-        if now is None or self.cpu_started is None:
-            return time.monotonic() - self.started
-        return now - self.cpu_started
-
-
-@dataclass
-class Answer:
-    """A query's answer as it streams from a worker: its kind, truncation flag and chunks."""
-
-    pool: QueryPool
-    lease: Lease
-    deadline: float
-    time_limit: float
-    kind: str
-    truncated: bool
-    done: bool = field(default=False)
-    released: bool = field(default=False)
-    expired: bool = field(default=False)
-    watchdog: asyncio.TimerHandle | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        # Sending the answer may take up to another time limit (a slow client, a worker short of CPU); a slow
-        # client stops us asking for chunks, so that deadline must not wait for the next one.
-        self.deadline += self.time_limit
-        self.watchdog = asyncio.get_running_loop().call_later(max(self.deadline - time.monotonic(), 0),
-                                                             self._expire)
-
-    def _expire(self) -> None:
-        """The time limit passed while the answer was still being sent: kill and replace the worker."""
-        if not self.released:
-            self.expired = True
-            self.close()
-
-    def close(self) -> None:
-        """Give the worker back (killing it if the answer was not read to the end)."""
-        if self.watchdog is not None:
-            self.watchdog.cancel()
-        if not self.released:
-            self.released = True
-            self.pool.release(self.lease, healthy=self.done)
-
-    def __del__(self) -> None:
-        # A response that was never sent (the client left first) must not keep its worker forever.
-        if not self.released:
-            self.released = True
-            self.pool.release_soon(self.lease)
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The serialised answer; the worker returns to the pool once the last chunk is read.
-
-        :raises QueryTimeout: when the time limit passes mid-stream (the worker is killed).
-        """
-        try:
-            while True:
-                if self.expired:
-                    raise errors.QueryTimeout(f"the answer was stopped after the time limit of "
-                                              f"{self.time_limit:g} s")
-                message = await self.pool.receive(self.lease.worker, self.deadline, self.time_limit)
-                if message[0] == "chunk":
-                    yield message[1]
-                elif message[0] == "end":
-                    self.done = True
-                    self.pool.lanes.remember(self.lease.key, self.lease.cost())
-                    return
-                else:
-                    self.done = True
-                    raise error_from(message)
-        finally:
-            self.close()
-
-    async def read_all(self) -> bytes:
-        return b"".join([chunk async for chunk in self.chunks()])
 
 
 class QueryPool:
@@ -383,9 +203,3 @@ class QueryPool:
             return
         self._all.add(worker)
         self._idle[slot].put_nowait(worker)
-
-
-def error_from(message: tuple) -> errors.ClusterGraphError:
-    """The typed error of an ``("error", kind, text)`` message."""
-    _, kind, text = message
-    return _ERROR_TYPES.get(kind, errors.QueryError)(text)

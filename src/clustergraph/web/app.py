@@ -18,7 +18,8 @@ from swagger_ui_bundle import swagger_ui_path
 from clustergraph import __version__
 from clustergraph.kg.layout import Layout
 from clustergraph.querying.named import load_named_queries
-from clustergraph.querying.pool import QueryPool, QueryRunner
+from clustergraph.querying.pool import QueryPool
+from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.query import RemoteQueryRunner
 from clustergraph.remote.store import RemoteStore
 from clustergraph.settings import Settings

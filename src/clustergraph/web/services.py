@@ -28,7 +28,7 @@ from clustergraph import __version__
 from clustergraph.iris import PREFIXES
 from clustergraph.kg.layout import Layout
 from clustergraph.errors import StoreError
-from clustergraph.querying.pool import QueryRunner
+from clustergraph.querying.runner import QueryRunner
 from clustergraph.querying.named import NamedQuery
 from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.settings import Settings

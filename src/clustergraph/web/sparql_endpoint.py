@@ -17,7 +17,7 @@ from clustergraph.errors import BadRequest, UnsupportedMediaType
 from clustergraph.iris import PREFIXES
 from clustergraph.querying.media_types import GRAPHS, HTML, RESULTS, SHORT_NAMES, from_format_parameter, with_charset
 from clustergraph.sparql.guard import inspect_query
-from clustergraph.querying.pool import StreamedAnswer
+from clustergraph.querying.runner import StreamedAnswer
 from clustergraph.querying.worker import QueryJob
 from clustergraph.web.openapi_responses import (GRAPH_TYPES, RESULT_TYPES, SPARQL_JSON_SCHEMA, TRUNCATION_HEADERS,
                                                 ErrorForm, content, declare, ok, query_parameter)

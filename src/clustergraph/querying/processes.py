@@ -1,0 +1,86 @@
+"""Query worker processes: starting one at a CPU priority, its CPU time, killing it, and the lease a query
+holds on it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used, from ``/proc``; None where that is not readable.
+
+    A query is *long* by the CPU it takes, not by the wall time it waits for a core on a busy machine.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+class Worker:
+    """One child process (``python -m clustergraph.querying.worker``) and the parent's end of its socket."""
+
+    def __init__(self, store_root: Path, *, nice: int = 0) -> None:
+        parent, child = socket.socketpair()
+        self.nice = nice
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "clustergraph.querying.worker", str(child.fileno()), str(store_root), str(nice)],
+            pass_fds=[child.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        child.close()
+        self.conn = Connection(parent.detach())
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """Stop the process at once, wherever it is, and reap it."""
+        if not self.conn.closed:
+            with contextlib.suppress(RuntimeError):  # not in the event loop: nothing is watching the socket
+                asyncio.get_running_loop().remove_reader(self.conn.fileno())
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        if self.alive():
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+
+@dataclass
+class Lease:
+    """A worker held by one query: the kind of slot (and worker) it holds, and since when."""
+
+    worker: Worker
+    key: bytes
+    slot: str
+    started: float = field(default_factory=time.monotonic)
+    cpu_started: float | None = None
+
+    def __post_init__(self) -> None:
+        self.cpu_started = cpu_seconds(self.worker.pid)
+
+    def cost(self) -> float:
+        """Seconds the query has taken so far: the worker's CPU time, or wall time where that is unknown."""
+        now = cpu_seconds(self.worker.pid)
+        if now is None or self.cpu_started is None:
+            return time.monotonic() - self.started
+        return now - self.cpu_started
