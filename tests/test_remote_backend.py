@@ -155,7 +155,7 @@ def test_unreachable_server_mid_serve_is_a_503_naming_it(tmp_path, project_store
 def test_docstring_examples_of_the_remote_modules() -> None:
     import doctest
 
-    import clustergraph.remote.store
+    import clustergraph.remote.endpoints
 
-    result = doctest.testmod(clustergraph.remote.store)
+    result = doctest.testmod(clustergraph.remote.endpoints)
     assert result.attempted > 0 and result.failed == 0
