@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["clustergraph.iris", "clustergraph.sparql.lexer", "clustergraph.sparql.guard", "clustergraph.querying.conneg",
-           "clustergraph.querying.media_types"]
+           "clustergraph.querying.media_types", "clustergraph.kg.derived_labels"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -12,7 +12,7 @@ from conftest import FIXTURES, ROOT, make_project, run_cli
 from clustergraph.kg.build import check
 from clustergraph.errors import ShapesError
 from clustergraph.kg.layout import Layout
-from clustergraph.kg.shape_checks import compile_checks
+from clustergraph.kg.shacl import compile_checks
 from clustergraph.synth import SynthConfig, generate
 from clustergraph.kg.validation import ValidationReport, validate_store
 

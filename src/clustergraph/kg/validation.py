@@ -1,7 +1,7 @@
 """Validate the union of the ontology and all data graphs against the SHACL shapes.
 
 Two engines give the same report: ``sparql`` (the default) runs the shapes compiled to SPARQL
-(:mod:`clustergraph.kg.shape_checks`) inside the Oxigraph store the build has just loaded, in seconds at a million
+(:mod:`clustergraph.kg.shacl`) inside the Oxigraph store the build has just loaded, in seconds at a million
 triples; ``pyshacl`` runs pySHACL over an in-memory rdflib graph, the reference the tests compare against,
 practical for small projects only.
 """
@@ -24,7 +24,7 @@ from rdflib.namespace import SH
 from clustergraph.kg.dataset import ParsedDataset, parse_file
 from clustergraph.errors import ShapesError, ValidationFailed, Violation
 from clustergraph.iris import SHAPES, compact
-from clustergraph.kg.shape_checks import Check, compile_checks
+from clustergraph.kg.shacl import Check, compile_checks
 
 ENGINES = ("sparql", "pyshacl")
 _FRESH_VARIABLE = re.compile(r"\?_[a-z]+\d+")
