@@ -3,6 +3,8 @@ reached by the SPARQL 1.1 Protocol (loaded through the Graph Store Protocol)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from clustergraph.errors import QuerySyntaxError, StoreError
@@ -23,8 +25,8 @@ def remote(remote_store) -> RemoteStore:
 
 def rows(result) -> list[tuple[str, ...]]:
     names = [v.value for v in result.variables]
-    # GROUP_CONCAT order is not defined: compare concatenations as sorted parts
-    return sorted(tuple(" ".join(sorted((s[n].value if s[n] is not None else "").split(" "))) for n in names)
+    # GROUP_CONCAT order is not defined: compare concatenations as sorted parts (separators ", " and " ")
+    return sorted(tuple(" ".join(sorted(re.split(r",? ", s[n].value if s[n] is not None else ""))) for n in names)
                   for s in result)
 
 

@@ -26,6 +26,9 @@ so synthetic data never collides with curated data. No text is taken from the re
 The same configuration always gives byte-identical files: all randomness comes from ``random.Random``
 seeded from ``SynthConfig.seed`` and triples are written in a fixed order. Triples are streamed to the
 files as they are made, so memory stays small whatever the size.
+
+Owns: config, terms, tables, sinks, plan, reference, generator, organisations, initiatives.
+May import: nothing of the packages (shared modules only).
 """
 
 

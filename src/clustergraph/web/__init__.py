@@ -1,1 +1,10 @@
-"""The HTTP side: SPARQL protocol, named-query API, linked data and HTML pages (FastAPI)."""
+"""The HTTP side (FastAPI): the app factory and its services, the SPARQL Protocol endpoint and service
+description, the Graph Store Protocol, the named-query API, linked data, VoID and dumps, HTML pages and
+network pages, errors mapped to statuses once.
+
+Owns: every module in this folder, templates/ and static/.
+May import: sparql, querying, remote, network, kg.layout, kg.store (app, services), kg.writes (store_protocol).
+The web reaches the store through the query pool or the remote backend's read interface; the only other doors
+into kg are kg.store where the store is opened (app, services) and kg.writes where writes are applied
+(store_protocol: writes run in the web process until issue 16 moves them into workers).
+"""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from clustergraph.iris import PREFIXES, compact
-from clustergraph.kg.store import EmbeddedStore
+from clustergraph.remote.store import ReadStore
 from clustergraph.web.services import Services
 
 PREFIX_DECL = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
@@ -129,7 +129,7 @@ def node(iri: str) -> str:
     return str(ox.NamedNode(iri))
 
 
-def is_described(store: EmbeddedStore, iri: str) -> bool:
+def is_described(store: ReadStore, iri: str) -> bool:
     """Whether ``iri`` is the subject or object of some triple, or names a graph of the store."""
     try:
         ref = node(iri)
@@ -145,13 +145,13 @@ def _describe_where(ref: str) -> str:
             f"{{ {ref} ?x ?s FILTER(isBlank(?s)) ?s ?p ?o }}")
 
 
-def describe_triples(store: EmbeddedStore, iri: str) -> list[ox.Triple]:
+def describe_triples(store: ReadStore, iri: str) -> list[ox.Triple]:
     """Distinct triples with ``iri`` as subject or object, plus those of its blank-node objects."""
     rows = store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {_describe_where(node(iri))} }}")
     return [ox.Triple(r["s"], r["p"], r["o"]) for r in rows]
 
 
-def describe_quads(store: EmbeddedStore, iri: str) -> list[ox.Quad]:
+def describe_quads(store: ReadStore, iri: str) -> list[ox.Quad]:
     """The same triples as :func:`describe_triples`, each in every named graph that holds it."""
     ref = node(iri)
     where = _describe_where(ref).replace("?s ?p ?o }", "GRAPH ?g { ?s ?p ?o } }")
@@ -165,7 +165,7 @@ def pick_label(candidates: Iterable[ox.Literal]) -> str | None:
     return ranked[0].value if ranked else None
 
 
-def labels_for(store: EmbeddedStore, iris: Iterable[str]) -> dict[str, str]:
+def labels_for(store: ReadStore, iris: Iterable[str]) -> dict[str, str]:
     """The preferred label of each IRI that has one."""
     found: dict[str, list[ox.Literal]] = defaultdict(list)
     unique = sorted({i for i in iris})
@@ -226,7 +226,7 @@ def places_for(svc: Services, subjects: Iterable[str]) -> dict[str, list[Place]]
     return result
 
 
-def select_rows(store: EmbeddedStore, sparql: str) -> list[dict]:
+def select_rows(store: ReadStore, sparql: str) -> list[dict]:
     """Rows of a SELECT (with the project prefixes) as {variable: term or None}."""
     solutions = store.query(PREFIX_DECL + sparql)
     names = [v.value for v in solutions.variables]
