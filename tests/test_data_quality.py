@@ -10,23 +10,8 @@ from collections import defaultdict
 import pytest
 
 from clustergraph.kg.derived_labels import DERIVED_LABELS_GRAPH
+from facts import PREFIXES, rows
 
-PREFIXES = """
-PREFIX cg: <https://w3id.org/clustergraph/ontology#>
-PREFIX cgr: <https://w3id.org/clustergraph/id/>
-PREFIX cgg: <https://w3id.org/clustergraph/graph/>
-PREFIX nutsc: <http://data.europa.eu/nuts/code/>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX qb: <http://purl.org/linked-data/cube#>
-PREFIX schema: <http://schema.org/>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
-"""
 CGR = "https://w3id.org/clustergraph/id/"
 LABEL = "rdfs:label|skos:prefLabel|schema:name|dct:title"
 
@@ -38,9 +23,6 @@ SCHEMA_AND_LINK_PREDICATES = """
     <http://rdfs.org/ns/void#vocabulary> <http://xmlns.com/foaf/0.1/homepage> <http://xmlns.com/foaf/0.1/page>
 """
 
-
-def rows(store, sparql: str) -> list:
-    return list(store.query(PREFIXES + sparql))
 
 
 def test_every_object_iri_has_a_label(project_store) -> None:

@@ -10,21 +10,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from facts import PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
-PREFIXES = """
-PREFIX cg: <https://w3id.org/clustergraph/ontology#>
-PREFIX cgr: <https://w3id.org/clustergraph/id/>
-PREFIX cgg: <https://w3id.org/clustergraph/graph/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX bibo: <http://purl.org/ontology/bibo/>
-PREFIX nutsc: <http://data.europa.eu/nuts/code/>
-PREFIX country: <http://publications.europa.eu/resource/authority/country/>
-"""
 G2024 = "https://w3id.org/clustergraph/graph/ltc-report-2024"
 GAFILP = "https://w3id.org/clustergraph/graph/afil-profile-2024"
 G2022 = "https://w3id.org/clustergraph/graph/ltc-report-2022"

@@ -7,28 +7,12 @@ place in the paper its locator names.
 from __future__ import annotations
 
 import pytest
+from facts import rows
 
-PREFIXES = """
-PREFIX cg:    <https://w3id.org/clustergraph/ontology#>
-PREFIX cgr:   <https://w3id.org/clustergraph/id/>
-PREFIX cgg:   <https://w3id.org/clustergraph/graph/>
-PREFIX nutsc: <http://data.europa.eu/nuts/code/>
-PREFIX country: <http://publications.europa.eu/resource/authority/country/>
-PREFIX skos:  <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs:  <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dct:   <http://purl.org/dc/terms/>
-PREFIX org:   <http://www.w3.org/ns/org#>
-PREFIX prov:  <http://www.w3.org/ns/prov#>
-PREFIX bibo:  <http://purl.org/ontology/bibo/>
-PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
-"""
 ECCP_GRAPH = "https://w3id.org/clustergraph/graph/eccp-input-paper-2024"
 LTCS = {"afil", "cat-al", "cluster-scc", "lac", "cluster-tav", "le2c", "lgca", "lombardy-life-sciences-cluster", "clm"}
 CGR = "https://w3id.org/clustergraph/id/"
 
-
-def rows(store, sparql: str) -> list:
-    return list(store.query(PREFIXES + sparql))
 
 
 def value(term) -> str:

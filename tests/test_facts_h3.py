@@ -4,25 +4,12 @@ against the documents over the real built store."""
 from __future__ import annotations
 
 from decimal import Decimal
+from facts import PREFIXES, rows
 
-PREFIXES = """
-PREFIX cg: <https://w3id.org/clustergraph/ontology#>
-PREFIX cgr: <https://w3id.org/clustergraph/id/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX bibo: <http://purl.org/ontology/bibo/>
-PREFIX schema: <http://schema.org/>
-PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
-"""
 GRAPH = "https://w3id.org/clustergraph/graph/"
 CG = "https://w3id.org/clustergraph/ontology#"
 CGR = "https://w3id.org/clustergraph/id/"
 
-
-def rows(store, sparql: str) -> list:
-    return list(store.query(PREFIXES + sparql))
 
 
 def test_2022_ris3_co_design_has_region_and_nine_clusters(project_store) -> None:
