@@ -36,7 +36,11 @@ def test_i3_alone_does_not_tie_afil_and_scc(view) -> None:
 
 
 def test_vanguard_ties_its_members_under_that_family(view) -> None:
-    graph = view("collaboration", family="vanguard").graph
+    """The Vanguard Initiative is a network of regions (an affiliation): it ties its clusters only with ties=all."""
+    default = view("collaboration", family="vanguard")
+    assert default.graph.number_of_edges() == 0
+    assert DATA + "vanguard-initiative" in {i["iri"] for i in default.affiliations}
+    graph = view("collaboration", family="vanguard", ties="all").graph
     for a, b in ((AFIL, LE2C), (AFIL, LGCA), (LE2C, LLSC)):
         assert graph.has_edge(a, b)
         assert DATA + "vanguard-initiative" in {i["iri"] for i in graph[a][b]["items"]}
@@ -45,12 +49,12 @@ def test_vanguard_ties_its_members_under_that_family(view) -> None:
 
 def test_editions_compare_as_the_reports_say(view) -> None:
     # 2022 report: AFIL, LE2C and LGCA in the Vanguard Initiative; 2024 report: AFIL, LE2C and LLSC.
-    graph = view("compare", family="vanguard").graph
+    graph = view("compare", family="vanguard", ties="all").graph
     assert graph[AFIL][LE2C]["status"] == "kept"
     assert graph[AFIL][LGCA]["status"] == "lost"
     assert graph[LE2C][LLSC]["status"] == "gained"
-    assert view("collaboration", family="vanguard", year="2022").graph.has_edge(AFIL, LGCA)
-    assert not view("collaboration", family="vanguard", year="2024").graph.has_edge(AFIL, LGCA)
+    assert view("collaboration", family="vanguard", year="2022", ties="all").graph.has_edge(AFIL, LGCA)
+    assert not view("collaboration", family="vanguard", year="2024", ties="all").graph.has_edge(AFIL, LGCA)
 
 
 def test_weights_discount_large_umbrellas(view, named) -> None:
@@ -59,7 +63,7 @@ def test_weights_discount_large_umbrellas(view, named) -> None:
     clusters_of: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         clusters_of[row["item"]].add(row["cluster"])
-    graph = view("collaboration").graph
+    graph = view("collaboration", ties="all").graph
     for a, b, data in graph.edges(data=True):
         shared = [i for i, members in clusters_of.items() if {a, b} <= members]
         assert data["shared"] == len(shared)
@@ -180,7 +184,7 @@ def test_the_default_cap_leaves_nothing_out_at_the_region_scale(view) -> None:
 
 def test_cli_max_members_leaves_wide_items_out_and_says_so(tmp_path, project_store_root) -> None:
     store = str(project_store_root.path)
-    result = run_cli("network", "--view", "collaboration", "--max-members", "5", "--format", "json",
+    result = run_cli("network", "--view", "collaboration", "--max-members", "5", "--ties", "all", "--format", "json",
                      "-o", str(tmp_path / "capped.json"), "--store", store)
     assert result.returncode == 0, result.stderr
     assert "left out of the projection (more than 5 clusters)" in result.stdout
@@ -189,3 +193,45 @@ def test_cli_max_members_leaves_wide_items_out_and_says_so(tmp_path, project_sto
     bad = run_cli("network", "--max-members", "1", "-o", str(tmp_path / "x.json"), "--format", "json",
                   "--store", store)
     assert bad.returncode == 2 and "max_members" in bad.stderr
+
+
+def test_default_collaboration_network_ties_only_joint_collaborations(view, named) -> None:
+    """On the real data the default view is not a complete graph: shared registrations (ECCP), networks and
+    regional processes tie nobody; a tie is a project, partnership or pilot both clusters take part in."""
+    built = view("collaboration")
+    graph = built.graph
+    n = graph.number_of_nodes()
+    assert n == 15 and graph.number_of_edges() < n * (n - 1) // 2
+    assert graph.number_of_edges() >= 1
+    collaborations = {r["item"] for r in named("network-participations")
+                      if r["tie"] == "https://w3id.org/clustergraph/ontology#tie-collaboration"}
+    for a, b, data in graph.edges(data=True):
+        assert {i["iri"] for i in data["items"]} <= collaborations
+    widest = built.affiliations[0]
+    assert (widest["iri"], widest["members"]) == (DATA + "eccp", 15)
+    assert "cg:tie-collaboration" in graph.graph["tie_rule"]
+    everything = view("collaboration", ties="all").graph
+    assert everything.number_of_edges() == n * (n - 1) // 2  # what the old default drew: every pair tied
+
+
+def test_tie_rule_is_data_in_the_ontology(project_store) -> None:
+    """Which classes make a collaboration tie is stated by cg:tieKind in the ontology, not hard-coded."""
+    rows = project_store.query("""PREFIX cg: <https://w3id.org/clustergraph/ontology#>
+        SELECT ?class ?kind WHERE { ?class cg:tieKind ?kind }""")
+    kinds = {r["class"].value.rsplit("#", 1)[1]: r["kind"].value.rsplit("-", 1)[1] for r in rows}
+    assert kinds["Project"] == kinds["ClusterPartnership"] == kinds["Pilot"] == "collaboration"
+    assert kinds["Network"] == kinds["SupportInitiative"] == "affiliation"
+
+
+def test_exports_and_cli_state_the_rule(view, tmp_path, project_store_root) -> None:
+    notes = network_export.graph_notes(view("collaboration").graph)
+    assert notes["ties"] == "collaboration" and "collaboration" in notes["tie_rule"]
+    assert "European Cluster Collaboration Platform (15 clusters)" in notes["affiliations"]
+    gexf = network_export.to_gexf(view("collaboration").graph)
+    assert b"tie_rule: Two clusters are tied" in gexf
+    result = run_cli("network", "--format", "json", "-o", str(tmp_path / "c.json"), "--store",
+                     str(project_store_root.path))
+    assert result.returncode == 0 and "Two clusters are tied" in result.stdout
+    bad = run_cli("network", "--ties", "some", "-o", str(tmp_path / "x.json"), "--format", "json",
+                  "--store", str(project_store_root.path))
+    assert bad.returncode == 2 and "ties" in bad.stderr

@@ -73,12 +73,12 @@ def test_double_click_on_a_node_opens_its_page(browser_page, live_server) -> Non
 
 def test_view_page_embeds_the_drawing_and_sorts_the_metrics(browser_page, live_server) -> None:
     page = browser_page
-    data = exported(live_server, "/network/collaboration.json?year=2024")
-    page.goto(live_server.url + "/network/collaboration?year=2024")
+    data = exported(live_server, "/network/collaboration.json?year=2024&ties=all")
+    page.goto(live_server.url + "/network/collaboration?year=2024&ties=all")  # every shared item: brokers to sort
     frame = page.frame_locator("#network-frame")
     frame.locator("#mynetwork canvas").wait_for()
     drawing = next(f for f in page.frames if urlsplit(f.url).path == "/network/collaboration/graph")
-    assert parse_qs(urlsplit(drawing.url).query) == {"year": ["2024"]}
+    assert parse_qs(urlsplit(drawing.url).query) == {"year": ["2024"], "ties": ["all"]}
     assert drawing.evaluate("nodes.length") == len(data["nodes"]) == int(page.inner_text("#node-count"))
     for href in page.eval_on_selector_all("ul.downloads a", "links => links.map(a => a.getAttribute('href'))"):
         assert "year=2024" in href
@@ -168,8 +168,9 @@ def test_unknown_views_and_bad_filters(live_server, path: str, status: int) -> N
 def test_view_page_lists_items_left_out_of_the_projection(live_server) -> None:
     with live_server.client() as client:
         default = client.get("/network/collaboration").text
-        capped = client.get("/network/collaboration", params={"max_members": "5"}).text
-        exported_graph = client.get("/network/collaboration.json", params={"max_members": "5"}).json()["graph"]
+        capped = client.get("/network/collaboration", params={"max_members": "5", "ties": "all"}).text
+        exported_graph = client.get("/network/collaboration.json",
+                                    params={"max_members": "5", "ties": "all"}).json()["graph"]
         bad = client.get("/network/collaboration", params={"max_members": "1"})
     assert 'id="left-out"' not in default  # at the region's scale (15 clusters) the default cap leaves nothing out
     assert 'id="left-out"' in capped and "Left out of the projection" in capped
@@ -177,6 +178,20 @@ def test_view_page_lists_items_left_out_of_the_projection(live_server) -> None:
     assert all(item["members"] > 5 for item in exported_graph["left_out"])
     for item in exported_graph["left_out"]:
         assert f"({item['members']:,} clusters)" in capped
-    assert 'href="/network/collaboration.gexf?max_members=5"' in capped
+    assert 'href="/network/collaboration.gexf?max_members=5&amp;ties=all"' in capped
     assert 'name="max_members"' in capped and 'value="5"' in capped
+    assert bad.status_code == 400
+
+
+def test_view_page_states_the_tie_rule_and_the_affiliations(live_server) -> None:
+    with live_server.client() as client:
+        default = client.get("/network/collaboration").text
+        everything = client.get("/network/collaboration", params={"ties": "all"}).text
+        bad = client.get("/network/collaboration", params={"ties": "some"})
+        exported_graph = client.get("/network/collaboration.json").json()["graph"]
+    assert 'id="tie-rule"' in default and "take part in the same collaboration" in default
+    assert "shared affiliations making no tie here" in default and "European Cluster Collaboration Platform" in default
+    assert '<option value="collaboration" selected>' in default and 'name="ties"' in default
+    assert '<option value="all" selected>' in everything and "of any kind" in everything
+    assert exported_graph["ties"] == "collaboration" and "cg:tie-collaboration" in exported_graph["tie_rule"]
     assert bad.status_code == 400

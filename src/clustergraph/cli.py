@@ -268,6 +268,9 @@ def network(
     max_members: Annotated[Optional[int], typer.Option(
         "--max-members", help="Leave items with more clusters than this out of the collaboration projection "
                               "(default 50; 0 keeps every item).")] = None,
+    ties: Annotated[str, typer.Option(
+        help="What ties two clusters: collaboration (joint projects, partnerships, pilots; the default) or all "
+             "(shared networks, platforms and programmes too).")] = "collaboration",
     root: RootOption = Path("."),
     store: StoreOption = None,
 ) -> None:
@@ -278,7 +281,7 @@ def network(
     writers = {"gexf": network_export.to_gexf, "graphml": network_export.to_graphml, "json": network_export.to_json}
     if fmt not in (*writers, "html", "csv"):
         raise typer.BadParameter("--format must be one of html, gexf, graphml, csv, json")
-    filters = Filters.parse(family, year, ecosystem, max_members)
+    filters = Filters.parse(family, year, ecosystem, max_members, ties)
     queries = load_named_queries(Layout(root).queries_dir)
     built = build_view(store_select(_store_root(root, store).open_current()), queries, view, filters)
     if fmt == "csv":
@@ -299,6 +302,11 @@ def network(
     out.print(f"{view}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges, "
               f"{len(built.communities)} communities (modularity {built.modularity}); wrote "
               + ", ".join(str(p) for p in written))
+    if "tie_rule" in graph.graph:
+        out.print(graph.graph["tie_rule"])
+    if built.affiliations:
+        out.print("affiliations making no tie: "
+                  + "; ".join(f"{i['label']} ({i['members']} cluster{'s' if i['members'] != 1 else ''})" for i in built.affiliations))
     if built.left_out:
         out.print(f"left out of the projection (more than {filters.max_members} clusters): "
                   + "; ".join(f"{i['label']} ({i['members']} clusters)" for i in built.left_out))

@@ -5,7 +5,8 @@ scalar first (lists of shared items become ``" | "``-joined labels and IRIs). Th
 networkx with the same nodes, edges and attribute values.
 
 Graph attributes say how the view was made: ``betweenness`` (``exact``, or ``approximate: k of n sampled
-sources, seed 42``), ``max_members`` and ``left_out`` (the items left out of the collaboration projection,
+sources, seed 42``), ``ties`` and ``tie_rule`` (what ties two clusters) with ``affiliations`` (the items that make
+no collaboration tie), ``max_members`` and ``left_out`` (the items left out of the collaboration projection,
 ``label (n clusters)``). GraphML and JSON carry them as graph data; GEXF, which has no graph attributes,
 states them in the graph's ``name``.
 """
@@ -41,19 +42,27 @@ def flat(graph: nx.Graph) -> nx.Graph:
 
 
 def graph_notes(graph: nx.Graph) -> dict[str, str | int]:
-    """The graph attributes as scalars: how betweenness was computed, the cap and what it left out."""
+    """The graph attributes as scalars: how betweenness was computed, the tie rule and the affiliations it
+    leaves out, the cap and what it left out."""
     notes: dict[str, str | int] = {}
     if "betweenness" in graph.graph:
         notes["betweenness"] = str(graph.graph["betweenness"])
+    if "tie_rule" in graph.graph:
+        notes["ties"] = str(graph.graph["ties"])
+        notes["tie_rule"] = str(graph.graph["tie_rule"])
+        notes["affiliations"] = left_out_text(graph.graph.get("affiliations", []))  # type: ignore[arg-type]
     if "max_members" in graph.graph:
         notes["max_members"] = int(graph.graph["max_members"])
         notes["left_out"] = left_out_text(graph.graph.get("left_out", []))
     return notes
 
 
-def left_out_text(items: list[dict]) -> str:
-    """``"European Cluster Collaboration Platform (1200 clusters) | ..."``, or '' when nothing was left out."""
-    return " | ".join(f"{i['label']} ({i['members']} clusters)" for i in items)
+def left_out_text(items: list[dict] | str) -> str:
+    """``"European Cluster Collaboration Platform (1200 clusters) | ..."``, or '' when nothing was left out; a
+    text already made (a flattened graph's attribute) is kept."""
+    if isinstance(items, str):
+        return items
+    return " | ".join(f"{i['label']} ({i['members']} cluster{'s' if i['members'] != 1 else ''})" for i in items)
 
 
 def _scalar(value: object) -> str | int | float | bool:

@@ -155,6 +155,10 @@ def build_network(view: NetworkView, *, link: Callable[[str], str], colours: dic
 def view_notes(view: NetworkView) -> list[str]:
     """What the reader must know to read the metrics: approximate betweenness, items left out."""
     notes = []
+    if "tie_rule" in view.graph.graph:
+        notes.append(view.graph.graph["tie_rule"])
+    if view.affiliations:
+        notes.append("Affiliations, making no tie in this view: " + left_out_text(view.affiliations) + ".")
     if betweenness_is_approximate(view.graph):
         notes.append(f"Betweenness is an estimate ({view.graph.graph['betweenness']}); harmonic closeness and "
                      "the other metrics are exact.")

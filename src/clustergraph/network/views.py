@@ -42,6 +42,15 @@ FAMILIES: dict[str, str] = {
                  "national-regional", "networks", "other-eu", "unspecified")
 }
 YEARS = ("2022", "2024")
+TIES = ("collaboration", "all")
+TIE_COLLABORATION = f"{ONTOLOGY}tie-collaboration"
+TIE_RULE = ("Two clusters are tied where they take part in the same collaboration: a project, partnership, pilot "
+            "or consortium with a bounded partner set (an initiative whose class has cg:tieKind "
+            "cg:tie-collaboration in the ontology). Registrations on a platform, memberships of networks and "
+            "regional programmes and processes (cg:tie-affiliation) make no tie unless ties=all is asked for.")
+TIE_RULE_ALL = ("Two clusters are tied where they take part in the same initiative of any kind: collaborations "
+                "(projects, partnerships, pilots, consortia) and affiliations (platform registrations, network "
+                "memberships, regional programmes and processes) alike.")
 # Items shared by more clusters than this are left out of the cluster-to-cluster projection. The real region has
 # 15 clusters (its widest item, the ECCP registration, has all 15), so nothing is left out there; at ECCP scale
 # the platform registration (every cluster) and international networks of 60 to 400 clusters are.
@@ -55,17 +64,19 @@ FAST_LAYOUT_GRAVITY = 10.0  # pull to the centre: without it, clusters with no t
 
 @dataclass(frozen=True)
 class Filters:
-    """What a view is restricted to: an initiative family (short name), an edition year, an ecosystem IRI; and
-    ``max_members``: items with more clusters than that stay out of the collaboration projection (0: none)."""
+    """What a view is restricted to: an initiative family (short name), an edition year, an ecosystem IRI;
+    ``max_members``: items with more clusters than that stay out of the collaboration projection (0: none); and
+    ``ties``: ``collaboration`` (default: only initiatives that make a collaboration tie) or ``all``."""
 
     family: str | None = None
     year: str | None = None
     ecosystem: str | None = None
     max_members: int = DEFAULT_MAX_MEMBERS
+    ties: str = "collaboration"
 
     @classmethod
     def parse(cls, family: str | None = None, year: str | None = None, ecosystem: str | None = None,
-              max_members: str | int | None = None) -> Filters:
+              max_members: str | int | None = None, ties: str | None = None) -> Filters:
         """:raises BadRequest: naming the filter with an unknown value."""
         family, year, ecosystem = (v.strip() if v else None for v in (family, year, ecosystem))
         if family and family not in FAMILIES:
@@ -80,7 +91,10 @@ class Filters:
             if not text.isdigit() or int(text) == 1 or len(text) > 9:
                 raise BadRequest(f"max_members {text[:20]!r} is not 0 (no cap) or a whole number from 2")
             cap = int(text)
-        return cls(family or None, year or None, ecosystem or None, cap)
+        ties = (ties or "").strip() or "collaboration"
+        if ties not in TIES:
+            raise BadRequest(f"ties {ties[:40]!r} is not one of {', '.join(TIES)}")
+        return cls(family or None, year or None, ecosystem or None, cap, ties)
 
     def as_params(self) -> dict[str, str]:
         """The filters that are set, as URL query parameters (``max_members`` only when not the default)."""
@@ -88,6 +102,8 @@ class Filters:
                   if v}
         if self.max_members != DEFAULT_MAX_MEMBERS:
             params["max_members"] = str(self.max_members)
+        if self.ties != "collaboration":
+            params["ties"] = self.ties
         return params
 
 
@@ -101,6 +117,11 @@ class NetworkView:
     sparql: list[str] = field(default_factory=list)
     modularity: float | None = None
     communities: list[list[str]] = field(default_factory=list)
+
+    @property
+    def affiliations(self) -> list[dict]:
+        """Items that make no collaboration tie (registrations, networks, programmes), widest first."""
+        return list(self.graph.graph.get("affiliations", []))
 
     @property
     def left_out(self) -> list[dict]:
@@ -164,28 +185,35 @@ def _sizes(select: Select, queries: dict[str, NamedQuery]) -> tuple[str, dict[st
 
 
 def collaboration_graph(rows: Rows, sizes: dict[str, tuple[str, int]],
-                        max_members: int = DEFAULT_MAX_MEMBERS) -> nx.Graph:
+                        max_members: int = DEFAULT_MAX_MEMBERS, ties: str = "collaboration") -> nx.Graph:
     """Project cluster–item participations onto clusters (Newman's collaboration weights).
 
-    Items with more than ``max_members`` clusters (0: no cap) are left out of the projection; their clusters
-    stay in the graph, and ``graph.graph["left_out"]`` lists them (IRI, label, family, clusters), widest first.
+    With ``ties="collaboration"`` only items that make a collaboration tie (``?tie`` of the rows, from the
+    ontology's ``cg:tieKind``) tie clusters; the others are listed in ``graph.graph["affiliations"]`` (IRI,
+    label, family, clusters), widest first, and every cluster stays in the graph. ``graph.graph["tie_rule"]``
+    says the rule in words. Items with more than ``max_members`` clusters (0: no cap) are left out of the
+    projection too, listed in ``graph.graph["left_out"]``.
     """
     items: dict[str, dict[str, str]] = {}
     clusters: dict[str, str] = {}
     memberships: set[tuple[str, str]] = set()
+    affiliation_items: set[str] = set()
     for row in rows:
         clusters[row["cluster"]] = row["clusterLabel"] or row["cluster"]
         items[row["item"]] = {"iri": row["item"], "label": row["itemLabel"] or row["item"],
                               "family": row["familyLabel"] or row["family"]}
         memberships.add((row["cluster"], row["item"]))
+        if ties == "collaboration" and row.get("tie", TIE_COLLABORATION) != TIE_COLLABORATION:
+            affiliation_items.add(row["item"])
     members: dict[str, int] = defaultdict(int)
     for _, item in memberships:
         members[item] += 1
-    wide = {i for i, count in members.items() if max_members and count > max_members}
+    wide = {i for i, count in members.items() if max_members and count > max_members} - affiliation_items
     two_mode = nx.Graph()
     two_mode.add_nodes_from(sorted(clusters), bipartite=0)
-    two_mode.add_nodes_from(sorted(set(items) - wide), bipartite=1)
-    two_mode.add_edges_from(sorted(m for m in memberships if m[1] not in wide))
+    kept = set(items) - wide - affiliation_items
+    two_mode.add_nodes_from(sorted(kept), bipartite=1)
+    two_mode.add_edges_from(sorted(m for m in memberships if m[1] in kept))
     graph = bipartite.collaboration_weighted_projected_graph(two_mode, sorted(clusters))
     for a, b, data in graph.edges(data=True):
         shared = sorted(set(two_mode[a]) & set(two_mode[b]))
@@ -196,6 +224,10 @@ def collaboration_graph(rows: Rows, sizes: dict[str, tuple[str, int]],
         graph.nodes[iri].update(label=label or clusters[iri], kind="cluster", members=size)
         graph.nodes[iri].pop("bipartite", None)
     graph.graph["max_members"] = max_members
+    graph.graph["ties"] = ties
+    graph.graph["tie_rule"] = TIE_RULE if ties == "collaboration" else TIE_RULE_ALL
+    graph.graph["affiliations"] = sorted(({**items[i], "members": members[i]} for i in affiliation_items),
+                                         key=lambda d: (-d["members"], d["label"], d["iri"]))
     graph.graph["left_out"] = sorted(({**items[i], "members": members[i]} for i in wide),
                                      key=lambda d: (-d["members"], d["label"], d["iri"]))
     return graph
@@ -204,8 +236,8 @@ def collaboration_graph(rows: Rows, sizes: dict[str, tuple[str, int]],
 def _collaboration_view(select: Select, queries: dict[str, NamedQuery], filters: Filters) -> NetworkView:
     sparql, rows = _participations(select, queries, filters, filters.year)
     sizes_sparql, sizes = _sizes(select, queries)
-    return NetworkView("collaboration", filters, collaboration_graph(rows, sizes, filters.max_members),
-                       [sparql, sizes_sparql])
+    return NetworkView("collaboration", filters,
+                       collaboration_graph(rows, sizes, filters.max_members, filters.ties), [sparql, sizes_sparql])
 
 
 class _Links:
@@ -291,14 +323,17 @@ def compare_graphs(before: nx.Graph, after: nx.Graph) -> nx.Graph:
         data = dict(after[a][b] if in_after else before[a][b])
         data["status"] = "kept" if in_before and in_after else ("gained" if in_after else "lost")
         graph.add_edge(a, b, **data)
-    left_out: dict[str, dict] = {}
-    for source in (before, after):
-        for item in source.graph.get("left_out", []):
-            if item["members"] > left_out.get(item["iri"], {}).get("members", -1):
-                left_out[item["iri"]] = item
-    if "max_members" in after.graph:
-        graph.graph["max_members"] = after.graph["max_members"]
-        graph.graph["left_out"] = sorted(left_out.values(), key=lambda d: (-d["members"], d["label"], d["iri"]))
+    for key in ("left_out", "affiliations"):
+        widest: dict[str, dict] = {}
+        for source in (before, after):
+            for item in source.graph.get(key, []):
+                if item["members"] > widest.get(item["iri"], {}).get("members", -1):
+                    widest[item["iri"]] = item
+        if key in after.graph:
+            graph.graph[key] = sorted(widest.values(), key=lambda d: (-d["members"], d["label"], d["iri"]))
+    for key in ("max_members", "ties", "tie_rule"):
+        if key in after.graph:
+            graph.graph[key] = after.graph[key]
     return graph
 
 
@@ -306,9 +341,9 @@ def _compare_view(select: Select, queries: dict[str, NamedQuery], filters: Filte
     sizes_sparql, sizes = _sizes(select, queries)
     old_sparql, old_rows = _participations(select, queries, filters, YEARS[0])
     new_sparql, new_rows = _participations(select, queries, filters, YEARS[1])
-    cap = filters.max_members
-    graph = compare_graphs(collaboration_graph(old_rows, sizes, cap), collaboration_graph(new_rows, sizes, cap))
-    return NetworkView("compare", Filters(filters.family, None, None, cap), graph,
+    cap, ties = filters.max_members, filters.ties
+    graph = compare_graphs(collaboration_graph(old_rows, sizes, cap, ties), collaboration_graph(new_rows, sizes, cap, ties))
+    return NetworkView("compare", Filters(filters.family, None, None, cap, ties), graph,
                        [old_sparql, new_sparql, sizes_sparql])
 
 

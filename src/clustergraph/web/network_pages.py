@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, Response
 from clustergraph.network import export as network_export
 from clustergraph.errors import BadRequest, NotFound
 from clustergraph.network.metrics import betweenness_is_approximate, brokers
-from clustergraph.network.views import (DEFAULT_MAX_MEMBERS, FAMILIES, VIEWS, YEARS, Filters, NetworkView,
+from clustergraph.network.views import (DEFAULT_MAX_MEMBERS, FAMILIES, TIES, VIEWS, YEARS, Filters, NetworkView,
                                   alignment_targets, build_view, store_select)
 from clustergraph.network.render import COLOUR_BY, SIZE_BY, render_html
 from clustergraph.web.openapi_responses import ErrorForm, declare, html_page, ok
@@ -39,16 +39,17 @@ NETWORK_THREADS = 4  # view builds, renders and exports at once (their own threa
 log = logging.getLogger(__name__)
 TOP_BROKERS = 10
 DESCRIPTIONS = {
-    "collaboration": "Cluster organisations tied where they share a project, network, pilot or initiative; ties "
-                     "weighted by Newman's collaboration weight.",
+    "collaboration": "Cluster organisations tied where they work together in the same project, partnership, pilot "
+                     "or consortium; ties weighted by Newman's collaboration weight. Shared registrations, "
+                     "networks and programmes are an optional layer (ties=all).",
     "participation": "The two-mode network: clusters, the items they take part in (roles on the ties) and the "
                      "programmes that fund them.",
     "alignment": "Clusters against the S3 innovation ecosystems, EU industrial ecosystems and PNRR components "
                  "they are aligned with.",
     "compare": "The collaboration networks of the 2022 and 2024 reports side by side: ties gained, lost and kept.",
 }
-APPLIES = {"collaboration": ("family", "year", "max_members"), "participation": ("family", "year"),
-           "alignment": ("year", "ecosystem"), "compare": ("family", "max_members")}
+APPLIES = {"collaboration": ("family", "year", "max_members", "ties"), "participation": ("family", "year"),
+           "alignment": ("year", "ecosystem"), "compare": ("family", "max_members", "ties")}
 FAMILY_TEXT = {
     "escp": "European Strategic Cluster Partnerships", "euroclusters": "Euroclusters",
     "i3": "Interregional Innovation Investments (I3)", "vanguard": "Vanguard Initiative",
@@ -84,6 +85,10 @@ SizeParam = Annotated[str | None, Query(description="What sizes the nodes.", jso
 MaxMembersParam = Annotated[str | None, Query(
     description="Leave items shared by more clusters than this out of the projection (0: keep all).",
     json_schema_extra={"pattern": "^(0|[2-9]|[1-9][0-9]{1,8})$"})]
+TiesParam = Annotated[str | None, Query(
+    description="Which initiatives tie two clusters: collaboration (default: projects, partnerships, pilots, "
+                "consortia) or all (platform registrations, network memberships and programmes too).",
+    json_schema_extra={"enum": list(TIES)})]
 
 
 class ViewCache:
@@ -166,14 +171,14 @@ class Query:
 
 
 def parse_query(family: str | None, year: str | None, ecosystem: str | None, colour: str | None,
-                size: str | None, max_members: str | None = None) -> Query:
+                size: str | None, max_members: str | None = None, ties: str | None = None) -> Query:
     """:raises BadRequest: for a bad filter, colour or size."""
     colour, size = colour or "community", size or "weighted_degree"
     if colour not in COLOUR_BY:
         raise BadRequest(f"colour {colour!r} is not one of {', '.join(COLOUR_BY)}")
     if size not in SIZE_BY:
         raise BadRequest(f"size {size!r} is not one of {', '.join(SIZE_BY)}")
-    return Query(Filters.parse(family, year, ecosystem, max_members), colour, size)
+    return Query(Filters.parse(family, year, ecosystem, max_members, ties), colour, size)
 
 
 def check_view(view: str) -> str:
@@ -229,10 +234,10 @@ class NetworkPages:
         return await self._in_thread(self.cache.get, svc, view, filters)
 
     async def index(self, request: Request, family: FamilyParam = None, year: YearParam = None,
-                    ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None,
+                    ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None, ties: TiesParam = None,
                     svc: Services = Depends(services)) -> Response:
         """The four views, each with a filter form."""
-        query = parse_query(family, year, ecosystem, None, None, max_members)
+        query = parse_query(family, year, ecosystem, None, None, max_members, ties)
         context = {
             "views": [{"name": v, "description": DESCRIPTIONS[v], "applies": APPLIES[v],
                        "url": query.url(f"/network/{v}")} for v in VIEWS],
@@ -242,10 +247,11 @@ class NetworkPages:
 
     async def page(self, view: ViewParam, request: Request, family: FamilyParam = None, year: YearParam = None,
                    ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
-                   max_members: MaxMembersParam = None, svc: Services = Depends(services)) -> Response:
+                   max_members: MaxMembersParam = None, ties: TiesParam = None,
+                   svc: Services = Depends(services)) -> Response:
         """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads."""
         check_view(view)
-        query = parse_query(family, year, ecosystem, colour, size, max_members)
+        query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
         built = await self.build(svc, view, query.filters)
         context = {
             "view": view,
@@ -266,10 +272,11 @@ class NetworkPages:
 
     async def graph(self, view: ViewParam, family: FamilyParam = None, year: YearParam = None,
                     ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
-                    max_members: MaxMembersParam = None, svc: Services = Depends(services)) -> Response:
+                    max_members: MaxMembersParam = None, ties: TiesParam = None,
+                   svc: Services = Depends(services)) -> Response:
         """The standalone drawing (vis-network inlined; nothing is loaded from elsewhere)."""
         check_view(view)
-        query = parse_query(family, year, ecosystem, colour, size, max_members)
+        query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
         built = await self.build(svc, view, query.filters)
         html = await self._in_thread(render_html, built, link=svc.link, colour_by=query.colour,
                                        size_by=query.size)
@@ -280,10 +287,10 @@ class NetworkPages:
         media_type = next(m for s, _, m in DOWNLOADS if s == suffix)
 
         async def handler(view: ViewParam, family: FamilyParam = None, year: YearParam = None,
-                          ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None,
+                          ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None, ties: TiesParam = None,
                           svc: Services = Depends(services)) -> Response:
             check_view(view)
-            filters = Filters.parse(family, year, ecosystem, max_members)
+            filters = Filters.parse(family, year, ecosystem, max_members, ties)
             built = await self.build(svc, view, filters)
             body = await self._in_thread(WRITERS[suffix], built.graph)
             name = download_name(view, filters, suffix)
@@ -308,6 +315,7 @@ def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, A
         "colours": list(COLOUR_BY.items()),
         "sizes": list(SIZE_BY.items()),
         "max_members": query.filters.max_members,
+        "ties": query.filters.ties,
         "default_max_members": DEFAULT_MAX_MEMBERS,
         "family": query.filters.family or "",
         "year": query.filters.year or "",
@@ -338,6 +346,8 @@ def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
         "betweenness_approximate": betweenness_is_approximate(graph),
         "max_members_used": graph.graph.get("max_members"),
         "left_out": [(i["iri"], i["label"], link(i["iri"]), i["members"]) for i in built.left_out],
+        "tie_rule": graph.graph.get("tie_rule"),
+        "affiliations": [(i["iri"], i["label"], link(i["iri"]), i["members"]) for i in built.affiliations],
     }
 
 
@@ -355,6 +365,8 @@ def download_name(view: str, filters: Filters, suffix: str) -> str:
     parts = [view, filters.family or "", filters.year or ""]
     if filters.max_members != DEFAULT_MAX_MEMBERS:
         parts.append(f"max{filters.max_members}")
+    if filters.ties != "collaboration":
+        parts.append(f"ties-{filters.ties}")
     if filters.ecosystem:
         parts.append(filters.ecosystem.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
     name = "-".join(p for p in parts if p)
