@@ -195,3 +195,32 @@ def test_view_page_states_the_tie_rule_and_the_affiliations(live_server) -> None
     assert '<option value="all" selected>' in everything and "of any kind" in everything
     assert exported_graph["ties"] == "collaboration" and "cg:tie-collaboration" in exported_graph["tie_rule"]
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_drawing_fills_the_width_and_zooms(browser_page, live_server, width: int, height: int) -> None:
+    """On a phone the drawing was 1 px wide beside a fixed legend; now it fills the width at both sizes, the
+    zoom buttons work, clusters are labelled by acronym, and selecting a node shows its card with its page."""
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server.url + "/network/collaboration/graph?ties=all")
+    canvas = page.locator("#mynetwork canvas")
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > min(300, width * 0.8), box
+    if width >= 700:
+        assert box["width"] > width * 0.6
+    scale = page.evaluate("network.getScale()")
+    page.click("#zoom-in")
+    assert page.evaluate("network.getScale()") > scale
+    page.click("#zoom-fit")
+    font = page.evaluate("network.body.nodes['https://w3id.org/clustergraph/id/afil'].options.font.size")
+    assert font * page.evaluate("network.getScale()") == pytest.approx(13, rel=0.01)  # 13 px on screen
+    labels = page.evaluate("nodes.get().map(function (n) { return n.label; })")
+    assert "AFIL" in labels and "LE2C" in labels
+    afil = page.evaluate("nodes.get('https://w3id.org/clustergraph/id/afil').fullLabel")
+    assert afil == "Lombardy Intelligent Factory Association"
+    page.evaluate("showNode('https://w3id.org/clustergraph/id/afil')")
+    assert page.inner_text("#details-title") == afil
+    assert page.get_attribute("#details-link", "href").endswith("/id/afil")
+    assert not page.errors

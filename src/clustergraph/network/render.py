@@ -38,6 +38,10 @@ TEMPLATE = "network_view.html"
 OUR_TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 PYVIS_TEMPLATES = Path(pyvis.__file__).resolve().parent / "templates"
 
+# Node shape by kind, so the kind reads without colour: clusters round, programmes triangles, ecosystems and PNRR
+# components diamonds, every other item (project, partnership, network) a square.
+SHAPES = {"cluster": "dot", "programme": "triangle", "S3 innovation ecosystem": "diamond",
+          "EU industrial ecosystem": "diamond", "PNRR component": "diamond"}
 COLOUR_BY = {"community": "Louvain community (seed 42)", "kind": "kind of node"}
 SIZE_BY = {
     "weighted_degree": "weighted degree (sum of the weights of its ties)",
@@ -137,8 +141,8 @@ def build_network(view: NetworkView, *, link: Callable[[str], str], colours: dic
     for node in sorted(graph.nodes):
         options = node_options(str(node), graph.nodes[node], colour=colours[node], size=sizes[node], link=link)
         if bulk:
-            label, colour = options.pop("label") or str(node), options.pop("color")
-            made = Node(str(node), "dot", label=label, color=colour, font_color=net.font_color, **options)
+            label, colour, shape = options.pop("label") or str(node), options.pop("color"), options.pop("shape")
+            made = Node(str(node), shape, label=label, color=colour, font_color=net.font_color, **options)
             net.nodes.append(made.options)
             net.node_ids.append(str(node))
             net.node_map[str(node)] = made.options
@@ -215,8 +219,10 @@ def node_options(iri: str, data: dict[str, Any], *, colour: str, size: float,
                  link: Callable[[str], str]) -> dict[str, Any]:
     """The vis-network fields of one node, plus plain fields for the filter menu and the details panel."""
     label = str(data.get("label") or iri)
+    short = str(data.get("acronym") or label)  # acronyms read at a glance; the full name is on hover
     return {
-        "label": label if len(label) <= 40 else label[:39] + "…",
+        "label": short if len(short) <= 40 else short[:39] + "…",
+        "shape": SHAPES.get(str(data.get("kind") or ""), "square"),
         "title": node_tooltip(iri, data),
         "color": colour,
         "size": size,
@@ -295,8 +301,9 @@ def edge_tooltip(graph: nx.Graph, a: str, b: str, data: dict[str, Any]) -> str:
 def edge_text(view: str) -> str:
     """What an edge and its width mean in ``view``."""
     return {
-        "collaboration": "A tie joins two clusters that share a project, network, pilot or initiative; its width "
-                         "is Newman's collaboration weight (each shared item adds 1/(n−1) for its n clusters).",
+        "collaboration": "A tie joins two clusters that share an item (see 'Read with care' for which items tie); "
+                         "its width is Newman's collaboration weight (each shared item adds 1/(n−1) for its n "
+                         "clusters).",
         "participation": "A tie joins a cluster to an item it takes part in (role in the tooltip), and an item to "
                          "the programme that funds it.",
         "alignment": "A tie joins a cluster to an S3 innovation ecosystem, EU industrial ecosystem or PNRR "

@@ -34,6 +34,7 @@ from clustergraph.querying.named import NamedQuery
 from clustergraph.kg.store import EmbeddedStore
 
 Rows = list[dict[str, str]]
+Sizes = dict[str, tuple[str, int, str]]  # cluster -> (label, latest member total, acronym); "" where unknown
 Select = Callable[[str], Rows]
 VIEWS = ("collaboration", "participation", "alignment", "compare")
 FAMILIES: dict[str, str] = {
@@ -179,12 +180,14 @@ def _participations(select: Select, queries: dict[str, NamedQuery], filters: Fil
     return _run(select, queries, "network-participations", params)
 
 
-def _sizes(select: Select, queries: dict[str, NamedQuery]) -> tuple[str, dict[str, tuple[str, int]]]:
+def _sizes(select: Select, queries: dict[str, NamedQuery]) -> tuple[str, dict[str, tuple[str, int, str]]]:
+    """Per cluster: (label, latest member total or 0, acronym or '')."""
     sparql, rows = _run(select, queries, "network-cluster-sizes", {})
-    return sparql, {r["cluster"]: (r["clusterLabel"], int(r["members"] or 0)) for r in rows}
+    return sparql, {r["cluster"]: (r["clusterLabel"], int(r["members"] or 0), r.get("clusterAcronym") or "")
+                    for r in rows}
 
 
-def collaboration_graph(rows: Rows, sizes: dict[str, tuple[str, int]],
+def collaboration_graph(rows: Rows, sizes: Sizes,
                         max_members: int = DEFAULT_MAX_MEMBERS, ties: str = "collaboration") -> nx.Graph:
     """Project cluster–item participations onto clusters (Newman's collaboration weights).
 
@@ -220,8 +223,8 @@ def collaboration_graph(rows: Rows, sizes: dict[str, tuple[str, int]],
         data["shared"] = len(shared)
         data["items"] = sorted((items[i] for i in shared), key=lambda d: (d["label"], d["iri"]))
     for iri in graph.nodes:
-        label, size = sizes.get(iri, (clusters[iri], 0))
-        graph.nodes[iri].update(label=label or clusters[iri], kind="cluster", members=size)
+        label, size, acronym = (*sizes.get(iri, (clusters[iri], 0)), "")[:3]
+        graph.nodes[iri].update(label=label or clusters[iri], kind="cluster", members=size, acronym=acronym)
         graph.nodes[iri].pop("bipartite", None)
     graph.graph["max_members"] = max_members
     graph.graph["ties"] = ties
@@ -243,15 +246,15 @@ def _collaboration_view(select: Select, queries: dict[str, NamedQuery], filters:
 class _Links:
     """Nodes, and for each linked pair the roles and editions that link it; one edge per pair."""
 
-    def __init__(self, sizes: dict[str, tuple[str, int]]) -> None:
+    def __init__(self, sizes: Sizes) -> None:
         self.graph = nx.Graph()
         self.sizes = sizes
         self.roles: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.editions: dict[tuple[str, str], set[str]] = defaultdict(set)
 
     def cluster(self, iri: str, label: str) -> None:
-        name, members = self.sizes.get(iri, (label, 0))
-        self.graph.add_node(iri, label=name or label or iri, kind="cluster", members=members)
+        name, members, acronym = (*self.sizes.get(iri, (label, 0)), "")[:3]
+        self.graph.add_node(iri, label=name or label or iri, kind="cluster", members=members, acronym=acronym)
 
     def node(self, iri: str, label: str, kind: str) -> None:
         self.graph.add_node(iri, label=label or iri, kind=kind, members=0)
@@ -267,7 +270,7 @@ class _Links:
         return self.graph
 
 
-def participation_graph(rows: Rows, sizes: dict[str, tuple[str, int]]) -> nx.Graph:
+def participation_graph(rows: Rows, sizes: Sizes) -> nx.Graph:
     """Clusters and the items and programmes they take part in; roles and editions on the edges."""
     links = _Links(sizes)
     for row in rows:
@@ -286,7 +289,7 @@ def _participation_view(select: Select, queries: dict[str, NamedQuery], filters:
     return NetworkView("participation", filters, participation_graph(rows, sizes), [sparql, sizes_sparql])
 
 
-def alignment_graph(rows: Rows, sizes: dict[str, tuple[str, int]]) -> nx.Graph:
+def alignment_graph(rows: Rows, sizes: Sizes) -> nx.Graph:
     """Clusters against ecosystems and PNRR components; how each link is stated on the edge."""
     links = _Links(sizes)
     for row in rows:
@@ -317,7 +320,7 @@ def compare_graphs(before: nx.Graph, after: nx.Graph) -> nx.Graph:
     graph = nx.Graph()
     for source in (before, after):
         for node, data in sorted(source.nodes(data=True)):
-            graph.add_node(node, **{k: data[k] for k in ("label", "kind", "members")})
+            graph.add_node(node, **{k: data[k] for k in ("label", "kind", "members", "acronym") if k in data})
     for a, b in sorted({tuple(sorted(e)) for e in (*before.edges, *after.edges)}):
         in_before, in_after = before.has_edge(a, b), after.has_edge(a, b)
         data = dict(after[a][b] if in_after else before[a][b])
