@@ -116,7 +116,10 @@ def test_html_page_shows_label_counts_sources_and_links(afil_page: BeautifulSoup
     assert "144" in next(text for (year, column), text in cells.items() if year == "2022" and "all" in column)
     incoming = afil_page.find(id="incoming").find_next("table").get_text(" ")
     assert "participant" in incoming
-    assert "Lombardy Technology Clusters (2024 report)" in afil_page.select_one("table.facts").get_text(" ")
+    properties = afil_page.find(id="outgoing").find_next("table").get_text(" ")
+    assert "Lombardy Technology Clusters (2024 report)" in properties
+    initiatives = " ".join(t.get_text(" ") for t in afil_page.select("table.initiatives"))
+    assert "2024 report" in initiatives and "2022 report" in initiatives  # short source names in the card
     hrefs = {a["href"] for a in afil_page.find_all("a", href=True)}
     assert "/id/doc-ltc-report-2024" in hrefs and "/id/afil.ttl" in hrefs
 

@@ -26,7 +26,7 @@ from clustergraph.querying.conneg import negotiate, parse_accept
 from clustergraph.errors import BadRequest, NotAcceptable, NotFound
 from clustergraph.iris import ONTOLOGY_GRAPH, PREFIXES
 from clustergraph.querying.media_types import DATASETS, GRAPHS, HTML, SUFFIX_FOR, from_format_parameter, with_charset
-from clustergraph.web import ontology_doc, resource_view
+from clustergraph.web import ontology_doc, profile, resource_view
 from clustergraph.web.openapi_responses import ErrorForm, declare, ok, query_parameter
 from clustergraph.web.services import Services, services
 
@@ -166,7 +166,8 @@ def resource(request: Request, rest: RestParam, svc: Services = Depends(services
     store = svc.store()
     if media_type == HTML:
         view = resource_view.build_view(svc, iri)
-        context = {"view": view, "alternates": _alternates(base_path)}
+        card = profile.build_profile(svc, iri) if profile.is_profiled(view.types) else None
+        context = {"view": view, "profile": card, "alternates": _alternates(base_path)}
         response = svc.render(request, "resource.html", context)
         response.headers.update(headers)
         return response

@@ -1,0 +1,179 @@
+"""The profile card of an organisation's page: who it is, where, what it serves, how many members each source
+counts, and the initiatives it takes part in grouped by family (one row per initiative, every role and source
+folded into it). Pure functions over the store's read interface, returning dataclasses."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from clustergraph.iris import ONTOLOGY
+from clustergraph.remote.store import ReadStore
+from clustergraph.web.resource_view import Term, labels_for, make_term, node, select_rows
+from clustergraph.web.services import Services
+
+ORGANISATION_CLASSES = {ONTOLOGY + "ClusterOrganisation"}
+CATEGORIES = (("mc-total", "all members"), ("mc-companies", "companies"),
+              ("mc-research-organisations", "research organisations"), ("mc-other-entities", "other entities"))
+HEADQUARTERS_FIRST = ("site-headquarters", "site-legal-headquarters", "site-operational-headquarters", "site-office")
+
+
+@dataclass
+class Site:
+    """A place of the organisation: its role, address and NUTS 3 region, with the sources that state it."""
+
+    role: str
+    address: str
+    region: Term | None
+    sources: list[str]
+
+
+@dataclass
+class CountBar:
+    """One source's member counts for one year, by category (None: not given)."""
+
+    source: str
+    year: str
+    values: dict[str, int | None]
+    approximate: bool = False
+
+
+@dataclass
+class InitiativeRow:
+    """One initiative: every role it is given, each with the sources (documents) that state it."""
+
+    initiative: Term
+    roles: list[tuple[str, list[Term]]]
+
+    @property
+    def conflicting(self) -> bool:
+        return len(self.roles) > 1
+
+
+@dataclass
+class Profile:
+    """Everything the card shows, most important first."""
+
+    names: list[tuple[str, str]]  # (text, language)
+    acronym: str
+    kinds: list[Term]
+    websites: list[str]
+    sites: list[Site]
+    ecosystems: list[Term]
+    counts: list[CountBar]
+    families: list[tuple[str, list[InitiativeRow]]] = field(default_factory=list)
+
+    @property
+    def chart_json(self) -> str:
+        """The member counts as the chart script reads them (escaped for a <script> data block)."""
+        data = {"categories": [label for _, label in CATEGORIES],
+                "bars": [{"source": b.source, "year": b.year, "approximate": b.approximate,
+                          "values": [b.values.get(label) for _, label in CATEGORIES]} for b in self.counts]}
+        return json.dumps(data).replace("</", "<\\/")
+
+
+def is_profiled(types: list[Term]) -> bool:
+    """Whether a resource of these types gets a profile card."""
+    return any(t.value in ORGANISATION_CLASSES for t in types)
+
+
+def build_profile(svc: Services, iri: str) -> Profile:
+    store, ref = svc.store(), node(iri)
+    names = sorted({(r["l"].value, r["l"].language or "") for r in select_rows(
+        store, f"SELECT DISTINCT ?l WHERE {{ {ref} skos:prefLabel|skos:altLabel ?l }}")},
+        key=lambda n: ({"en": 0, "it": 1}.get(n[1], 2), n[0]))
+    acronyms = sorted({r["a"].value for r in select_rows(store, f"SELECT DISTINCT ?a WHERE {{ {ref} cg:acronym ?a }}")})
+    kind_rows = select_rows(store, f"SELECT DISTINCT ?k WHERE {{ {ref} cg:clusterType ?k }}")
+    ecosystem_rows = select_rows(store, f"SELECT DISTINCT ?e WHERE {{ {ref} cg:referenceEcosystem ?e }}")
+    websites = sorted({r["w"].value for r in select_rows(store, f"SELECT DISTINCT ?w WHERE {{ {ref} foaf:homepage ?w }}")})
+    labels = labels_for(store, [r["k"].value for r in kind_rows] + [r["e"].value for r in ecosystem_rows])
+    return Profile(
+        names=[(text, lang) for text, lang in names if lang in ("en", "it", "")],
+        acronym=", ".join(acronyms),
+        kinds=[make_term(svc, r["k"], labels) for r in kind_rows],
+        websites=websites,
+        sites=_sites(svc, store, ref),
+        ecosystems=sorted((make_term(svc, r["e"], labels) for r in ecosystem_rows), key=lambda t: t.label),
+        counts=_counts(store, ref),
+        families=_families(svc, store, ref),
+    )
+
+
+def _document_names(store: ReadStore) -> dict[str, str]:
+    rows = select_rows(store, """SELECT ?d (SAMPLE(?s) AS ?short) (SAMPLE(?t) AS ?title) WHERE {
+        ?d a cg:SourceDocument . OPTIONAL { ?d dct:alternative ?s } OPTIONAL { ?d dct:title ?t } } GROUP BY ?d""")
+    return {r["d"].value: (r["short"] or r["title"]).value for r in rows if (r["short"] or r["title"])}
+
+
+def _sites(svc: Services, store: ReadStore, ref: str) -> list[Site]:
+    rows = select_rows(store, f"""SELECT DISTINCT ?role ?roleLabel ?full ?town ?nuts ?doc WHERE {{
+        {ref} org:hasSite ?site . ?site cg:siteRole ?role .
+        OPTIONAL {{ ?role skos:prefLabel ?roleLabel FILTER (LANG(?roleLabel) = "en") }}
+        OPTIONAL {{ ?site org:siteAddress/locn:fullAddress ?full }} OPTIONAL {{ ?site org:siteAddress/locn:postName ?town }}
+        OPTIONAL {{ ?site cg:nuts3 ?nuts }} OPTIONAL {{ ?site prov:wasDerivedFrom/dct:isPartOf ?doc }} }}""")
+    docs = _document_names(store)
+    labels = labels_for(store, [r["nuts"].value for r in rows if r["nuts"] is not None])
+    merged: dict[tuple[str, str], Site] = {}
+    order: dict[tuple[str, str], int] = {}
+    for r in rows:
+        role_key = r["role"].value.rsplit("#", 1)[-1]
+        region = make_term(svc, r["nuts"], labels) if r["nuts"] is not None else None
+        place = region.value if region else (r["town"].value if r["town"] is not None else "")
+        key = (role_key, place)
+        site = merged.setdefault(key, Site(r["roleLabel"].value if r["roleLabel"] is not None else role_key,
+                                           r["full"].value if r["full"] is not None else "", region, []))
+        order[key] = HEADQUARTERS_FIRST.index(role_key) if role_key in HEADQUARTERS_FIRST else len(HEADQUARTERS_FIRST)
+        source = docs.get(r["doc"].value, "") if r["doc"] is not None else ""
+        if source and source not in site.sources:
+            site.sources.append(source)
+    # Headquarters first, then the site the most sources state (AFIL: Milan, in three documents, before Brussels).
+    return [merged[k] for k in sorted(merged, key=lambda k: (order[k], -len(merged[k].sources), k))]
+
+
+def _counts(store: ReadStore, ref: str) -> list[CountBar]:
+    rows = select_rows(store, f"""SELECT DISTINCT ?doc ?year ?cat ?n ?approx WHERE {{
+        ?obs a cg:MemberCountObservation ; cg:organisation {ref} ; cg:statedIn ?doc ;
+             sdmx-dimension:refPeriod ?year ; cg:memberCategory ?cat ; cg:memberCount ?n .
+        OPTIONAL {{ ?obs cg:approximate ?approx }} }}""")
+    docs = _document_names(store)
+    names = dict(CATEGORIES)
+    bars: dict[tuple[str, str, bool], CountBar] = {}
+    for r in rows:
+        approximate = r["approx"] is not None and r["approx"].value == "true"
+        source = docs.get(r["doc"].value, r["doc"].value)
+        key = (r["year"].value, source, approximate)
+        bar = bars.setdefault(key, CountBar(source, r["year"].value, {}, approximate))
+        category = names.get(r["cat"].value.rsplit("#", 1)[-1])
+        if category:
+            bar.values[category] = int(r["n"].value)
+    return [bars[k] for k in sorted(bars)]
+
+
+def _families(svc: Services, store: ReadStore, ref: str) -> list[tuple[str, list[InitiativeRow]]]:
+    rows = select_rows(store, f"""SELECT DISTINCT ?item ?family ?role ?doc ?part WHERE {{
+        GRAPH ?g {{ ?part a cg:Participation ; cg:participant {ref} ; cg:initiative ?item .
+                    OPTIONAL {{ ?part cg:role ?role }} }}
+        OPTIONAL {{ ?g prov:hadPrimarySource ?doc }} OPTIONAL {{ ?item cg:family ?family }} }}""")
+    labels = labels_for(store, {r[n].value for r in rows for n in ("item", "family", "role") if r[n] is not None})
+    docs = _document_names(store)
+    grouped: dict[str, dict[str, dict[str, list[Term]]]] = defaultdict(lambda: defaultdict(dict))
+    items: dict[str, Term] = {}
+    for r in rows:
+        family = labels.get(r["family"].value, "Other") if r["family"] is not None else "Other"
+        item = items.setdefault(r["item"].value, make_term(svc, r["item"], labels))
+        role = labels.get(r["role"].value, "participant") if r["role"] is not None else "participant"
+        role = role.split(" (")[0]
+        source_name = docs.get(r["doc"].value, "") if r["doc"] is not None else "curated"
+        sources = grouped[family][item.value].setdefault(role, [])
+        source = Term(r["part"].value, source_name, svc.link(r["part"]))
+        if all(s.label != source.label for s in sources):
+            sources.append(source)
+    result = []
+    for family in sorted(grouped, key=lambda f: (f == "Other", f)):
+        entries = [InitiativeRow(items[iri], sorted(((role, sorted(srcs, key=lambda s: s.label))
+                                                     for role, srcs in roles.items()), key=lambda x: x[0]))
+                   for iri, roles in grouped[family].items()]
+        result.append((family, sorted(entries, key=lambda e: e.initiative.label.lower())))
+    return result
+

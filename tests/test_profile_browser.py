@@ -1,0 +1,57 @@
+"""The organisation profile card (issue 14, part 2) in real Chromium at a laptop's and a phone's size: name,
+website, headquarters and the member chart within the first screen; initiatives one row each, by family."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from browser import chromium_page, off_host
+
+
+@pytest.fixture
+def browser_page(live_server) -> Iterator:
+    with chromium_page() as page:
+        yield page
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_cluster_profile_fits_the_first_screen(browser_page, live_server, width: int, height: int) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server.url + "/id/afil")
+    page.wait_for_function("window.memberChartReady === true")
+    assert page.inner_text("h1") == "Lombardy Intelligent Factory Association"
+    for selector in ("#profile dd >> text=www.afil.it", "#headquarters", "#member-chart"):
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None and box["y"] < 900, (selector, box)
+    assert "Milan" in page.inner_text("#headquarters") and "NUTS 3" in page.inner_text("#headquarters")
+    assert page.inner_text("#profile").count("Associazione Fabbrica Intelligente Lombardia") == 1
+    chart = page.locator("#member-chart").bounding_box()
+    assert chart["width"] > 250 and chart["height"] > 150
+    assert not page.errors and not off_host(page.requests)
+
+
+def test_member_table_and_chart_say_the_same(browser_page, live_server) -> None:
+    page = browser_page
+    page.goto(live_server.url + "/id/afil")
+    page.wait_for_function("window.memberChartReady === true")
+    rows = page.eval_on_selector_all("#member-table tbody tr", "rows => rows.map(r => r.innerText.split('\\t'))")
+    first = [cell.strip() for cell in rows[0]]
+    assert first == ["2022 report (2022)", "144", "116", "14", "14"]  # 004: AFIL, 144 = 116 + 14 + 14
+    data = page.evaluate("JSON.parse(document.getElementById('member-data').textContent)")
+    assert data["bars"][0]["values"] == [144, 116, 14, 14]
+    assert any(b["source"] == "AFIL slides" and b["approximate"] for b in data["bars"])  # "~150 members"
+
+
+def test_initiatives_one_row_each_grouped_by_family(live_server) -> None:
+    with live_server.client() as client:
+        html = client.get("/id/afil", headers={"Accept": "text/html"}).text
+    assert 'id="initiatives"' in html and "<h3>Interregional Innovation Investments</h3>" in html
+    assert html.count(">BATMASS</a>") == 1  # one row, its three sources folded into it
+    row = html[html.index(">BATMASS</a>"):][:600]
+    for source in ("2024 report", "AFIL profile", "ECCP paper"):
+        assert source in row
+    assert "Takes part in</h2>" not in html
+    assert html.index('id="profile"') < html.index('id="initiatives"') < html.index('id="outgoing"')
