@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["clustergraph.iris", "clustergraph.sparql.lexer", "clustergraph.sparql.guard", "clustergraph.querying.conneg",
-           "clustergraph.querying.media_types", "clustergraph.kg.derived_labels"]
+           "clustergraph.querying.media_types", "clustergraph.kg.derived_labels",
+           "clustergraph.web.pages"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -94,3 +94,25 @@ def _write(folder: Path, text: str, name: str = "q.rq") -> Path:
     path = directory / name
     path.write_text(text)
     return path
+
+
+def test_column_headers_and_groups_come_from_the_file(tmp_path):
+    path = _write(tmp_path, "#+ title: T\n#+ group: network\n#+ column: n -- Members (2024 report) -- not stated\n"
+                            "SELECT ?n WHERE { ?s ?p ?n }\n")
+    query = parse_named_query(path)
+    assert query.group == "network"
+    assert query.column("n").header == "Members (2024 report)" and query.column("n").empty == "not stated"
+    assert query.column("other").header == "other"  # a column the file says nothing about keeps its name
+
+
+@pytest.mark.parametrize(("line", "where"), [("#+ column: n", 3), ("#+ column: 1n -- X", 3), ("#+ group: misc", None)])
+def test_bad_column_and_group_lines_name_the_file(tmp_path, line: str, where: int | None):
+    path = _write(tmp_path, f"#+ title: T\n#+ description: d\n{line}\nSELECT ?n WHERE {{ ?s ?p ?n }}\n")
+    with pytest.raises(NamedQueryError) as caught:
+        parse_named_query(path)
+    assert str(path) + (f":{where}" if where else "") in str(caught.value)
+
+
+def test_network_queries_are_grouped_apart():
+    groups = {q.name: q.group for q in QUERIES.values()}
+    assert {n for n, g in groups.items() if g == "network"} == {n for n in groups if n.startswith("network-")}

@@ -231,3 +231,27 @@ def is_local(url: str) -> bool:
     """A same-host reference: a path, a fragment or a relative URL, never a scheme or a host."""
     parts = urlsplit(url)
     return not parts.scheme and not parts.netloc and not url.startswith("//")
+
+
+def test_named_query_tables_read_like_a_report(live_server) -> None:
+    """Headers from the query file, names instead of IRIs, 'not stated' where a source gives no figure, and
+    the change says which two documents it compares (CAT.AL: the 2024 report gives no total)."""
+    with live_server.client() as client:
+        html = client.get("/queries/member-counts-2022-vs-2024").text
+        listing = client.get("/queries").text
+    page = BeautifulSoup(html, "html.parser")
+    headers = [th.get_text(strip=True) for th in page.select("table.results thead th")]
+    assert headers[:5] == ["Cluster", "Name", "Members (2022 report)", "Members (2024 report)",
+                           "Members (ECCP paper, 2024)"]
+    rows = {tr.select("td")[1].get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.select("td")]
+            for tr in page.select("table.results tbody tr")}
+    catal = rows["High Technology Cluster Agrifood Lombardy"]
+    assert catal[0] == "High Technology Cluster Agrifood Lombardy"  # the cluster IRI shows its label
+    assert catal[3] == "not stated" and catal[4] == "14"
+    assert catal[6] == "ECCP paper (2024) − 2022 report"
+    assert rows["Lombardy Intelligent Factory Association"][6] == "2024 report − 2022 report"
+    assert "https://w3id.org/clustergraph/id/" not in " ".join(" ".join(r) for r in rows.values())
+    questions = listing.index('id="group-questions"')
+    network = listing.index('id="group-network"')
+    assert questions < listing.index("/queries/member-counts-2022-vs-2024") < network
+    assert network < listing.index("/queries/network-participations")

@@ -7,6 +7,8 @@ Header lines, before the query text::
     #+ param: initiative iri optional default=https://w3id.org/clustergraph/id/i3 -- the initiative
     #+ param: label langstring required default="Regione Lombardia@it" -- quote defaults with spaces
     #+ param: year year required -- the report edition
+    #+ column: members2024 -- Members (2024 report) -- not stated
+    #+ group: network
 
 Parameter types: ``iri``, ``string``, ``langstring`` (``text@en``), ``integer``, ``year``. Values are
 checked, turned into RDF terms and bound with a ``VALUES`` block at the start of the outer ``WHERE``
@@ -93,6 +95,15 @@ _TERM_BUILDERS = {
 
 
 @dataclass(frozen=True)
+class Column:
+    """A result column's header for people, and what an empty cell means ('' shows it empty)."""
+
+    variable: str
+    header: str
+    empty: str = ""
+
+
+@dataclass(frozen=True)
 class NamedQuery:
     """A query file with its metadata."""
 
@@ -102,6 +113,12 @@ class NamedQuery:
     sparql: str
     params: tuple[Param, ...] = field(default_factory=tuple)
     path: Path | None = None
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+    group: str = "questions"
+
+    def column(self, variable: str) -> Column:
+        """How result column ``variable`` is headed (its variable name when the file says nothing)."""
+        return next((c for c in self.columns if c.variable == variable), Column(variable, variable))
 
     def bind(self, values: dict[str, str]) -> str:
         """Return the query text with ``values`` bound as RDF terms (defaults fill the gaps).
@@ -187,6 +204,7 @@ def parse_named_query(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     meta: dict[str, str] = {}
     params: list[Param] = []
+    columns: list[Column] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         match = _HEADER.match(line.strip())
         if not match:
@@ -194,16 +212,38 @@ def parse_named_query(path: Path) -> NamedQuery:
         key, value = match[1].lower(), match[2].strip()
         if key == "param":
             params.append(_parse_param(path, lineno, value))
+        elif key == "column":
+            columns.append(_parse_column(path, lineno, value))
+        elif key == "group":
+            meta["group"] = value
         else:
             meta[key] = (meta.get(key, "") + " " + value).strip()
     if "title" not in meta:
         raise NamedQueryError(f"{path}: missing '#+ title:' header line")
-    query = NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path)
+    group = meta.get("group", "questions")
+    if group not in GROUPS:
+        raise NamedQueryError(f"{path}: '#+ group: {group}' is not one of {', '.join(GROUPS)}")
+    query = NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path,
+                       tuple(columns), group)
     for param in params:
         if not re.search(rf"[?$]{param.name}\b", _strip_comments(text)):
             raise NamedQueryError(f"{path}: parameter {param.name} is not used as ?{param.name} in the query")
     where_brace(text)
     return query
+
+
+GROUPS = ("questions", "network")  # analysts' questions; the rows behind the network views
+
+
+def _parse_column(path: Path, lineno: int, spec: str) -> Column:
+    """``var -- Header [-- text for an empty cell]``.
+
+    :raises NamedQueryError: naming the file and line of a malformed column line.
+    """
+    parts = [part.strip() for part in spec.split(" -- ")]
+    if len(parts) not in (2, 3) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", parts[0]) or not parts[1]:
+        raise NamedQueryError(f"{path}:{lineno}: bad column line; expected 'variable -- Header [-- empty text]'")
+    return Column(parts[0], parts[1], parts[2] if len(parts) == 3 else "")
 
 
 def _parse_param(path: Path, lineno: int, spec: str) -> Param:

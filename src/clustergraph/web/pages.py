@@ -19,6 +19,7 @@ from clustergraph.errors import NamedQueryError, NotFound, StoreError
 from clustergraph.iris import compact
 from clustergraph.querying.named import NamedQuery, Param
 from clustergraph.web import catalogue
+from clustergraph.web.resource_view import labels_for
 from clustergraph.web.named_api import NamedResult, parameter_values, run_named
 from clustergraph.web.openapi_responses import ErrorForm, html_page, query_parameter
 from clustergraph.web.services import Services, services
@@ -137,9 +138,12 @@ def example_text(query: NamedQuery) -> str:
 
 
 def named_queries_page(request: Request, svc: Services = Depends(services)) -> Response:
-    """Every named query with its description and parameters."""
+    """Every named query with its description and parameters: the analysts' questions first, the queries that
+    feed the network views apart."""
     queries = sorted(svc.named_queries.values(), key=lambda q: q.title)
-    return svc.render(request, "named_queries.html", {"queries": queries})
+    groups = [("questions", "Questions", [q for q in queries if q.group == "questions"]),
+              ("network", "Queries behind the network views", [q for q in queries if q.group == "network"])]
+    return svc.render(request, "named_queries.html", {"queries": queries, "groups": groups})
 
 
 async def named_query_page(name: str, request: Request, svc: Services = Depends(services)) -> Response:
@@ -167,8 +171,42 @@ async def named_query_page(name: str, request: Request, svc: Services = Depends(
         context["error"] = str(exc)
         return svc.render(request, "named_query.html", context, status_code=400)
     result: NamedResult = await run_named(svc, query, sparql, request.query_params.get("timeout"))
-    context.update(result=result, editor=f"/query?query={quote(sparql, safe='')}")
+    context.update(result=result, editor=f"/query?query={quote(sparql, safe='')}",
+                   labels=result_labels(svc, result), number=number_text)
     return svc.render(request, "named_query.html", context)
+
+
+LABELLED_IRIS_CAP = 4000  # beyond that many distinct IRIs a table shows their short forms
+
+
+def result_labels(svc: Services, result: NamedResult) -> dict[str, str]:
+    """The label of every IRI in a result (so tables show names, not IRIs), up to a cap."""
+    iris = sorted({cell["value"] for row in result.bindings for cell in row.values() if cell.get("type") == "uri"})
+    return labels_for(svc.store(), iris[:LABELLED_IRIS_CAP]) if iris else {}
+
+
+_NUMBER_TYPES = {"http://www.w3.org/2001/XMLSchema#" + t for t in (
+    "integer", "nonNegativeInteger", "positiveInteger", "long", "int", "decimal", "double", "float")}
+
+
+def number_text(cell: dict[str, Any]) -> str:
+    """A literal as shown in a table: numbers with thousands separators (years and small counts as they are).
+
+    >>> number_text({"type": "literal", "value": "9765017", "datatype": "http://www.w3.org/2001/XMLSchema#decimal"})
+    '9,765,017'
+    >>> number_text({"type": "literal", "value": "2022", "datatype": "http://www.w3.org/2001/XMLSchema#integer"})
+    '2022'
+    """
+    value = cell.get("value", "")
+    if cell.get("datatype") not in _NUMBER_TYPES:
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if abs(number) < 10_000:
+        return value
+    return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
 
 
 def input_for(param: Param) -> dict[str, Any]:
