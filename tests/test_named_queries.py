@@ -116,3 +116,14 @@ def test_bad_column_and_group_lines_name_the_file(tmp_path, line: str, where: in
 def test_network_queries_are_grouped_apart():
     groups = {q.name: q.group for q in QUERIES.values()}
     assert {n for n, g in groups.items() if g == "network"} == {n for n in groups if n.startswith("network-")}
+
+
+def test_choices_name_the_class_an_iri_parameter_is_picked_from(tmp_path):
+    path = _write(tmp_path, "#+ title: T\n#+ param: cluster iri optional -- c\n"
+                            "#+ choices: cluster -- cg:ClusterOrganisation\nSELECT ?x WHERE { ?cluster ?p ?x }\n")
+    assert parse_named_query(path).choice_class("cluster") == "https://w3id.org/clustergraph/ontology#ClusterOrganisation"
+    for bad in ("#+ choices: year -- cg:X", "#+ choices: cluster -- nope:X", "#+ choices: cluster"):
+        path = _write(tmp_path, "#+ title: T\n#+ param: cluster iri optional -- c\n#+ param: year year optional -- y\n"
+                                f"{bad}\nSELECT ?x WHERE {{ ?cluster ?year ?x }}\n")
+        with pytest.raises(NamedQueryError, match=rf"{path}:4"):
+            parse_named_query(path)

@@ -138,7 +138,8 @@ def test_named_query_page_shows_results_and_sparql(client, named) -> None:
     expected = named("initiatives-of-cluster", cluster=BASE + "id/afil")
     rows = soup.select("table.results tbody tr")
     assert len(rows) == len(expected) > 0
-    assert soup.find("input", attrs={"name": "cluster"})["value"] == BASE + "id/afil"
+    picker = soup.find("select", attrs={"name": "cluster"})  # picked by name from the graph's clusters
+    assert picker.find("option", selected=True)["value"] == BASE + "id/afil"
     sparql = soup.find("pre", class_="sparql").get_text()
     assert "VALUES (?cluster)" in sparql and "<https://w3id.org/clustergraph/id/afil>" in sparql
     hrefs = {a["href"] for a in soup.find_all("a", href=True)}
@@ -156,7 +157,9 @@ def test_named_query_with_parameter(client) -> None:
 def test_hostile_iri_parameter_is_400(client) -> None:
     soup = page(client, "/queries/initiatives-of-cluster", status=400, cluster=HOSTILE)
     assert "not an absolute IRI" in soup.find(class_="error").get_text()
-    assert soup.find("input", attrs={"name": "cluster"})["value"] == HOSTILE
+    picker = soup.find("select", attrs={"name": "cluster"})
+    assert picker is not None and picker.find("option", selected=True) is None  # the bad value is not offered back
+    assert HOSTILE not in str(picker)
     page(client, "/queries/member-counts-by-category", status=400, year=HOSTILE)
     page(client, "/queries/initiatives-of-cluster", status=400, nosuch="1")
 

@@ -55,3 +55,19 @@ def test_initiatives_one_row_each_grouped_by_family(live_server) -> None:
         assert source in row
     assert "Takes part in</h2>" not in html
     assert html.index('id="profile"') < html.index('id="initiatives"') < html.index('id="outgoing"')
+
+
+def test_a_picker_fills_a_named_query_parameter(browser_page, live_server) -> None:
+    """IRI parameters are chosen by name from a list the graph gives, never typed as IRIs."""
+    page = browser_page
+    page.goto(live_server.url + "/queries/initiatives-of-cluster")
+    options = page.eval_on_selector_all("#param-cluster option", "os => os.map(o => o.textContent)")
+    assert "Lombardy Energy Cleantech Cluster" in options and len(options) >= 9
+    assert not any(text.startswith("http") for text in options)
+    page.select_option("#param-cluster", label="Lombardy Energy Cleantech Cluster")
+    with page.expect_navigation():
+        page.click("form.params button[type=submit]")
+    assert "cluster=https%3A%2F%2Fw3id.org%2Fclustergraph%2Fid%2Fle2c" in page.url
+    assert int(page.inner_text("#row-count")) > 5
+    assert page.locator("#param-cluster").input_value() == "https://w3id.org/clustergraph/id/le2c"
+    assert not page.errors and not off_host(page.requests)

@@ -9,6 +9,7 @@ Header lines, before the query text::
     #+ param: year year required -- the report edition
     #+ column: members2024 -- Members (2024 report) -- not stated
     #+ group: network
+    #+ choices: initiative -- cg:Initiative
 
 Parameter types: ``iri``, ``string``, ``langstring`` (``text@en``), ``integer``, ``year``. Values are
 checked, turned into RDF terms and bound with a ``VALUES`` block at the start of the outer ``WHERE``
@@ -24,6 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from clustergraph.errors import NamedQueryError
+from clustergraph.iris import PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("iri", "string", "langstring", "integer", "year")
@@ -115,6 +117,11 @@ class NamedQuery:
     path: Path | None = None
     columns: tuple[Column, ...] = field(default_factory=tuple)
     group: str = "questions"
+    choices: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (IRI parameter, class of its values)
+
+    def choice_class(self, param: str) -> str | None:
+        """The class whose instances an IRI parameter is picked from (a list of labels on the page), if any."""
+        return next((cls for name, cls in self.choices if name == param), None)
 
     def column(self, variable: str) -> Column:
         """How result column ``variable`` is headed (its variable name when the file says nothing)."""
@@ -205,6 +212,7 @@ def parse_named_query(path: Path) -> NamedQuery:
     meta: dict[str, str] = {}
     params: list[Param] = []
     columns: list[Column] = []
+    choices: list[tuple[str, str, int]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         match = _HEADER.match(line.strip())
         if not match:
@@ -216,6 +224,8 @@ def parse_named_query(path: Path) -> NamedQuery:
             columns.append(_parse_column(path, lineno, value))
         elif key == "group":
             meta["group"] = value
+        elif key == "choices":
+            choices.append((*_parse_choices(path, lineno, value), lineno))
         else:
             meta[key] = (meta.get(key, "") + " " + value).strip()
     if "title" not in meta:
@@ -223,8 +233,12 @@ def parse_named_query(path: Path) -> NamedQuery:
     group = meta.get("group", "questions")
     if group not in GROUPS:
         raise NamedQueryError(f"{path}: '#+ group: {group}' is not one of {', '.join(GROUPS)}")
+    iri_params = {p.name for p in params if p.type == "iri"}
+    for name, _, lineno in choices:
+        if name not in iri_params:
+            raise NamedQueryError(f"{path}:{lineno}: choices for {name!r}, which is not an iri parameter")
     query = NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path,
-                       tuple(columns), group)
+                       tuple(columns), group, tuple((name, cls) for name, cls, _ in choices))
     for param in params:
         if not re.search(rf"[?$]{param.name}\b", _strip_comments(text)):
             raise NamedQueryError(f"{path}: parameter {param.name} is not used as ?{param.name} in the query")
@@ -233,6 +247,23 @@ def parse_named_query(path: Path) -> NamedQuery:
 
 
 GROUPS = ("questions", "network")  # analysts' questions; the rows behind the network views
+
+
+def _parse_choices(path: Path, lineno: int, spec: str) -> tuple[str, str]:
+    """``param -- prefix:Class`` (a project prefix) or ``param -- <IRI>``.
+
+    :raises NamedQueryError: naming the file and line of a malformed line or an unknown prefix.
+    """
+    parts = [part.strip() for part in spec.split(" -- ")]
+    if len(parts) != 2 or not re.fullmatch(r"[A-Za-z_]\w*", parts[0]):
+        raise NamedQueryError(f"{path}:{lineno}: bad choices line; expected 'parameter -- prefix:Class'")
+    target = parts[1]
+    if target.startswith("<") and target.endswith(">"):
+        return parts[0], target[1:-1]
+    prefix, _, local = target.partition(":")
+    if prefix not in PREFIXES or not local:
+        raise NamedQueryError(f"{path}:{lineno}: {target!r} is not <IRI> or a known prefix:Class")
+    return parts[0], PREFIXES[prefix] + local
 
 
 def _parse_column(path: Path, lineno: int, spec: str) -> Column:

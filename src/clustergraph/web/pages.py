@@ -158,7 +158,8 @@ async def named_query_page(name: str, request: Request, svc: Services = Depends(
         raise NotFound(f"no named query {name!r}; see /queries for the list")
     values = parameter_values(request, query)
     form = {p.name: values.get(p.name, p.default or "") for p in query.params}
-    context: dict[str, Any] = {"query": query, "form": form, "inputs": [input_for(p) for p in query.params],
+    context: dict[str, Any] = {"query": query, "form": form,
+                               "inputs": [input_for(p, choices_for(svc, query, p)) for p in query.params],
                                "result": None, "error": None, "compact": compact,
                                "api": api_links(query.name, values)}
     missing = [p.name for p in query.params if p.required and not form[p.name]]
@@ -209,12 +210,35 @@ def number_text(cell: dict[str, Any]) -> str:
     return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
 
 
-def input_for(param: Param) -> dict[str, Any]:
-    """How a parameter is asked for in the form: the input type and a hint."""
+CHOICES_CAP = 2000  # a picker lists at most this many resources; past that the IRI is typed
+
+
+def choices_for(svc: Services, query: NamedQuery, param: Param) -> list[tuple[str, str]]:
+    """(IRI, label) of every instance of the class the query file names for ``param``, sorted by label; []
+    when it names none or there are too many to list."""
+    cls = query.choice_class(param.name)
+    if cls is None:
+        return []
+
+    def load() -> list[tuple[str, str]]:
+        rows = svc.store().query(
+            f"SELECT DISTINCT ?x WHERE {{ ?x a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> "
+            f"FILTER (isIRI(?x)) }} LIMIT {CHOICES_CAP + 1}")
+        iris = [row["x"].value for row in rows]
+        if len(iris) > CHOICES_CAP:
+            return []
+        labels = labels_for(svc.store(), iris)
+        return sorted(((iri, labels.get(iri) or compact(iri)) for iri in iris), key=lambda c: (c[1].lower(), c[0]))
+
+    return svc.memo(f"choices:{cls}", load)
+
+
+def input_for(param: Param, choices: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """How a parameter is asked for in the form: the input type, a hint, and the list to pick from."""
     hints = {"iri": "an IRI, for example https://w3id.org/clustergraph/id/afil", "year": "a four-digit year",
              "integer": "a whole number", "langstring": "text@lang, for example Lombardia@it", "string": "text"}
-    return {"param": param, "type": INPUT_TYPES.get(param.type, "text"),
-            "hint": hints.get(param.type, ""), "year": param.type == "year"}
+    return {"param": param, "type": INPUT_TYPES.get(param.type, "text"), "choices": choices or [],
+            "hint": "pick one by name" if choices else hints.get(param.type, ""), "year": param.type == "year"}
 
 
 def api_links(name: str, values: dict[str, str]) -> dict[str, str]:
