@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["clustergraph.iris", "clustergraph.sparql.lexer", "clustergraph.sparql.guard", "clustergraph.querying.conneg",
            "clustergraph.querying.media_types", "clustergraph.kg.derived_labels",
-           "clustergraph.web.pages"]
+           "clustergraph.web.pages", "clustergraph.web.catalogue"]
 
 
 @pytest.mark.parametrize("name", MODULES)

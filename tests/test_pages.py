@@ -258,3 +258,23 @@ def test_named_query_tables_read_like_a_report(live_server) -> None:
     network = listing.index('id="group-network"')
     assert questions < listing.index("/queries/member-counts-2022-vs-2024") < network
     assert network < listing.index("/queries/network-participations")
+
+
+def test_site_search_ignores_accents_and_case_and_skips_statement_nodes(live_server) -> None:
+    with live_server.client() as client:
+        found = client.get("/search", params={"q": "mobilita"}).text
+        upper = client.get("/search", params={"q": "MOBILITÀ"}).text
+        acronym = client.get("/search", params={"q": "le2c"}).text
+        nothing = client.get("/search", params={"q": "zzzz-no-such-name"}).text
+        browse = client.get("/browse/clusters", params={"q": "mobilita"})
+        home = client.get("/").text
+    hits = BeautifulSoup(found, "html.parser").select("ol.hits li a")
+    names = [a.get_text(strip=True) for a in hits]
+    assert "Lombardy Mobility Cluster" in names  # its Italian name is "Cluster Lombardo della Mobilità"
+    assert [a["href"] for a in hits if a.get_text(strip=True) == "Lombardy Mobility Cluster"] == ["/id/clm"]
+    assert not any(a["href"].startswith(("/id/loc-", "/id/part-", "/id/obs-")) for a in hits)
+    assert BeautifulSoup(upper, "html.parser").select("ol.hits li a") == hits
+    assert BeautifulSoup(acronym, "html.parser").select_one("ol.hits li a")["href"] == "/id/le2c"  # exact first
+    assert "0 matches" in nothing
+    assert browse.status_code == 200 and "Lombardy Mobility Cluster" in browse.text  # browse folds accents too
+    assert 'action="/search"' in home and 'name="q"' in home

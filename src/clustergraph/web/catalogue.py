@@ -10,6 +10,7 @@ reaches SPARQL: it filters rows in Python.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,9 +104,69 @@ class Entry:
     names: list[str] = field(default_factory=list)
 
     def matches(self, needle: str) -> bool:
-        """Case-insensitive substring match of ``needle`` on the labels, acronyms and IRI slug."""
-        folded = needle.casefold()
-        return any(folded in name.casefold() for name in (*self.names, self.label, self.iri.rsplit("/", 1)[-1]))
+        """Case- and accent-insensitive substring match of ``needle`` on the labels, acronyms and IRI slug."""
+        folded = fold(needle)
+        return any(folded in fold(name) for name in (*self.names, self.label, self.iri.rsplit("/", 1)[-1]))
+
+
+def fold(text: str) -> str:
+    """``text`` for matching: accents dropped, case folded (``"Mobilità"`` and ``"MOBILITA"`` both give
+    ``"mobilita"``).
+
+    >>> fold("Mobilità") == fold("MOBILITA")
+    True
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the resource, its label and the name that matched."""
+
+    iri: str
+    label: str
+    matched: str
+
+
+SEARCH_LIMIT = 200
+# Nodes that exist to hold one statement (where it is said, who takes part, a count...): found through the
+# things they describe, not by name, so the site search leaves them out.
+STATEMENT_CLASSES = tuple(f"{ONTOLOGY}{c}" for c in (
+    "SourceLocator", "Participation", "MemberCountObservation", "IndicatorObservation", "StrategicAlignment",
+    "SourceGap")) + ("http://www.w3.org/ns/org#Site", "http://www.w3.org/ns/locn#Address",
+                     "http://schema.org/MonetaryAmount")
+
+
+def statement_nodes(select: Select) -> frozenset[str]:
+    """Every instance of :data:`STATEMENT_CLASSES`."""
+    rows = select(f"SELECT DISTINCT ?s WHERE {{ VALUES ?c {{ {iri_list(STATEMENT_CLASSES)} }} ?s a ?c }}")
+    return frozenset(row["s"].value for row in rows)
+
+
+def search(labels: Labels, query: str, skip: frozenset[str] = frozenset()) -> list[Hit]:
+    """Resources any of whose names (labels, alternative labels, acronyms) contain ``query``, accents and case
+    aside: exact names first, then names that start with it, then the rest, each by label; at most
+    :data:`SEARCH_LIMIT`."""
+    needle = fold(query.strip()[:MAX_SEARCH])
+    if not needle:
+        return []
+    ranked = []
+    for iri, names in labels.names.items():
+        if iri in skip:
+            continue
+        best = None
+        for name in names:
+            folded = fold(name)
+            if needle in folded:
+                rank = 0 if folded == needle else 1 if folded.startswith(needle) else 2
+                if best is None or rank < best[0]:
+                    best = (rank, name)
+        if best is not None:
+            label = labels.label(iri)
+            ranked.append((best[0], label.casefold(), iri, Hit(iri, label, best[1])))
+    ranked.sort(key=lambda r: r[:3])
+    return [r[3] for r in ranked[:SEARCH_LIMIT]]
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,9 @@ def make_router(services: Services) -> APIRouter:
     add("/browse/{kind}", browse_kind, methods=["GET"], summary="Resources of one kind", response_class=Response,
         responses=html_page(404, 503, form=ErrorForm.PAGE_OR_JSON),
         openapi_extra={"parameters": [query_parameter("q", "Only resources whose names contain this text.")]})
+    add("/search", search_page, methods=["GET"], summary="Find resources by name", response_class=Response,
+        responses=html_page(503),
+        openapi_extra={"parameters": [query_parameter("q", "Text the names contain (accents and case aside).")]})
     add("/query", query_page, methods=["GET"], summary="SPARQL editor", response_class=Response,
         responses=html_page(),
         openapi_extra={"parameters": [query_parameter("query", "SPARQL to put in the editor and run on load.")]})
@@ -100,6 +103,15 @@ def browse_index(request: Request, svc: Services = Depends(services)) -> Respons
     """The browsable kinds with their counts."""
     counts = svc.memo("kind-counts", lambda: catalogue.kind_counts(svc.select))
     return svc.render(request, "browse.html", {"kinds": catalogue.KINDS, "counts": counts})
+
+
+def search_page(request: Request, svc: Services = Depends(services)) -> Response:
+    """Every resource whose names contain ``?q=``, accents and case aside (``mobilita`` finds "Mobilità")."""
+    query = request.query_params.get("q", "")[: catalogue.MAX_SEARCH]
+    labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
+    skip = svc.memo("statement-nodes", lambda: catalogue.statement_nodes(svc.select))
+    hits = catalogue.search(labels, query, skip)
+    return svc.render(request, "search.html", {"q": query, "hits": hits, "limit": catalogue.SEARCH_LIMIT})
 
 
 def browse_kind(kind: KindParam, request: Request, svc: Services = Depends(services)) -> Response:
