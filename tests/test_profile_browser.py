@@ -71,3 +71,19 @@ def test_a_picker_fills_a_named_query_parameter(browser_page, live_server) -> No
     assert int(page.inner_text("#row-count")) > 5
     assert page.locator("#param-cluster").input_value() == "https://w3id.org/clustergraph/id/le2c"
     assert not page.errors and not off_host(page.requests)
+
+
+def test_member_count_query_draws_its_figures(browser_page, live_server) -> None:
+    """member-counts-2022-vs-2024 draws one group of bars per cluster, one bar per source; CAT.AL's 2024 report
+    bar is a gap ('not stated'), not a zero."""
+    page = browser_page
+    page.goto(live_server.url + "/queries/member-counts-2022-vs-2024")
+    page.wait_for_function("window.resultChartReady === true")
+    data = page.evaluate("JSON.parse(document.getElementById('chart-data').textContent)")
+    assert [s["label"] for s in data["series"]] == ["Members (2022 report)", "Members (2024 report)",
+                                                    "Members (ECCP paper, 2024)"]
+    row = data["labels"].index("High Technology Cluster Agrifood Lombardy")
+    assert [s["values"][row] for s in data["series"]] == [14, None, 14]
+    box = page.locator("#result-chart").bounding_box()
+    assert box["width"] > 600 and box["height"] > 200
+    assert not page.errors and not off_host(page.requests)

@@ -10,6 +10,7 @@ Header lines, before the query text::
     #+ column: members2024 -- Members (2024 report) -- not stated
     #+ group: network
     #+ choices: initiative -- cg:Initiative
+    #+ chart: label -- members2022, members2024
 
 Parameter types: ``iri``, ``string``, ``langstring`` (``text@en``), ``integer``, ``year``. Values are
 checked, turned into RDF terms and bound with a ``VALUES`` block at the start of the outer ``WHERE``
@@ -118,6 +119,7 @@ class NamedQuery:
     columns: tuple[Column, ...] = field(default_factory=tuple)
     group: str = "questions"
     choices: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (IRI parameter, class of its values)
+    chart: tuple[str, tuple[str, ...]] | None = None  # a bar chart: (category column, number columns)
 
     def choice_class(self, param: str) -> str | None:
         """The class whose instances an IRI parameter is picked from (a list of labels on the page), if any."""
@@ -224,6 +226,9 @@ def parse_named_query(path: Path) -> NamedQuery:
             columns.append(_parse_column(path, lineno, value))
         elif key == "group":
             meta["group"] = value
+        elif key == "chart":
+            meta["chart"] = value
+            meta["chart_line"] = str(lineno)
         elif key == "choices":
             choices.append((*_parse_choices(path, lineno, value), lineno))
         else:
@@ -237,8 +242,9 @@ def parse_named_query(path: Path) -> NamedQuery:
     for name, _, lineno in choices:
         if name not in iri_params:
             raise NamedQueryError(f"{path}:{lineno}: choices for {name!r}, which is not an iri parameter")
+    chart = _parse_chart(path, int(meta.get("chart_line", "0")), meta["chart"]) if "chart" in meta else None
     query = NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path,
-                       tuple(columns), group, tuple((name, cls) for name, cls, _ in choices))
+                       tuple(columns), group, tuple((name, cls) for name, cls, _ in choices), chart)
     for param in params:
         if not re.search(rf"[?$]{param.name}\b", _strip_comments(text)):
             raise NamedQueryError(f"{path}: parameter {param.name} is not used as ?{param.name} in the query")
@@ -247,6 +253,18 @@ def parse_named_query(path: Path) -> NamedQuery:
 
 
 GROUPS = ("questions", "network")  # analysts' questions; the rows behind the network views
+
+
+def _parse_chart(path: Path, lineno: int, spec: str) -> tuple[str, tuple[str, ...]]:
+    """``category -- number, number, ...``: a bar per row, one series per number column.
+
+    :raises NamedQueryError: naming the file and line of a malformed chart line.
+    """
+    category, _, series = spec.partition(" -- ")
+    names = tuple(name.strip() for name in series.split(","))
+    if not re.fullmatch(r"[A-Za-z_]\w*", category.strip()) or not all(re.fullmatch(r"[A-Za-z_]\w*", n) for n in names):
+        raise NamedQueryError(f"{path}:{lineno}: bad chart line; expected 'category -- number, number, ...'")
+    return category.strip(), names
 
 
 def _parse_choices(path: Path, lineno: int, spec: str) -> tuple[str, str]:

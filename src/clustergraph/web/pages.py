@@ -7,6 +7,7 @@ Everything the data says is escaped by Jinja's autoescape; hrefs come only from 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -184,9 +185,34 @@ async def named_query_page(name: str, request: Request, svc: Services = Depends(
         context["error"] = str(exc)
         return svc.render(request, "named_query.html", context, status_code=400)
     result: NamedResult = await run_named(svc, query, sparql, request.query_params.get("timeout"))
-    context.update(result=result, editor=f"/query?query={quote(sparql, safe='')}",
-                   labels=result_labels(svc, result), number=number_text)
+    labels = result_labels(svc, result)
+    context.update(result=result, editor=f"/query?query={quote(sparql, safe='')}", labels=labels,
+                   number=number_text, chart=chart_data(query, result, labels))
     return svc.render(request, "named_query.html", context)
+
+
+def chart_data(query: NamedQuery, result: NamedResult, labels: dict[str, str]) -> str | None:
+    """The JSON the result chart draws (``#+ chart:``): one group of bars per row, a series per number column
+    (headed as the table heads it; a missing value stays a gap, never a zero); None without a chart line."""
+    if query.chart is None or not result.bindings:
+        return None
+    category, series = query.chart
+
+    def name(cell: dict[str, Any] | None) -> str:
+        if cell is None:
+            return ""
+        return labels.get(cell["value"], cell["value"]) if cell.get("type") == "uri" else cell["value"]
+
+    def value(cell: dict[str, Any] | None) -> float | None:
+        try:
+            return float(cell["value"]) if cell is not None else None
+        except ValueError:
+            return None
+
+    data = {"labels": [name(row.get(category)) for row in result.bindings],
+            "series": [{"label": query.column(var).header, "values": [value(row.get(var)) for row in result.bindings]}
+                       for var in series]}
+    return json.dumps(data).replace("</", "<\\/")
 
 
 LABELLED_IRIS_CAP = 4000  # beyond that many distinct IRIs a table shows their short forms
