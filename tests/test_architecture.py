@@ -24,7 +24,7 @@ def packages() -> list[str]:
 
 def docstring_line(package: str, key: str) -> str:
     doc = ast.get_docstring(ast.parse((SRC / package / "__init__.py").read_text())) or ""
-    found = re.search(rf"^{key}: (.+?)(?:\.\s|\.$|$)", doc, re.M | re.S)
+    found = re.search(rf"^{key}: (.+?)\.(?:\s|\Z)", doc, re.M | re.S)  # the line runs to its full stop
     assert found, f"clustergraph.{package}'s docstring has no '{key}:' line"
     return " ".join(found[1].split())
 

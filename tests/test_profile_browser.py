@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from browser import chromium_page, off_host
+from bs4 import BeautifulSoup
 
 
 @pytest.fixture
@@ -87,3 +87,19 @@ def test_member_count_query_draws_its_figures(browser_page, live_server) -> None
     box = page.locator("#result-chart").bounding_box()
     assert box["width"] > 600 and box["height"] > 200
     assert not page.errors and not off_host(page.requests)
+
+
+def test_project_card_gives_money_countries_programme_and_partners(live_server) -> None:
+    """003 Section 3: BATMASS, I3, 15 partners in 4 countries, EU contribution EUR 9,765,017; no start year."""
+    with live_server.client() as client:
+        html = client.get("/id/batmass", headers={"Accept": "text/html"}).text
+    card = BeautifulSoup(html, "html.parser").find(id="initiative-card")
+    facts = {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in card.find_all("dt")}
+    assert facts["EU contribution"] == "€9,765,017"
+    assert facts["Partners"] == "15 (ECCP paper)" and facts["Countries"] == "4 (ECCP paper)"
+    assert facts["Partner countries"].replace(" ", "") == "France,Italy,Slovenia,Spain"
+    assert "Interregional Innovation Investments" in facts["Programme"]
+    assert "Years" not in facts  # the document gives no start year (it used to be shown as 2023)
+    rows = card.select("table.initiatives tbody tr")
+    assert [r.td.get_text(strip=True) for r in rows] == ["Lombardy Intelligent Factory Association"]
+    assert "Participants</h2>" not in html

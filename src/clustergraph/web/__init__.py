@@ -3,7 +3,8 @@ description, the Graph Store Protocol, the named-query API, linked data, VoID an
 network pages, errors mapped to statuses once.
 
 Owns: every module in this folder, templates/ and static/.
-May import: sparql, querying, remote, network, kg.layout, kg.store (app, services), kg.writes (store_protocol).
+May import: sparql, querying, remote, network, kg.layout, kg.store (app, services), kg.writes (store_protocol),
+kg.derived_labels (profile).
 The web reaches the store through the query pool or the remote backend's read interface; the only other doors
 into kg are kg.store where the store is opened (app, services) and kg.writes where writes are applied
 (store_protocol: writes run in the web process until issue 16 moves them into workers).

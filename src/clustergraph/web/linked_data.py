@@ -167,7 +167,9 @@ def resource(request: Request, rest: RestParam, svc: Services = Depends(services
     if media_type == HTML:
         view = resource_view.build_view(svc, iri)
         card = profile.build_profile(svc, iri) if profile.is_profiled(view.types) else None
-        context = {"view": view, "profile": card, "alternates": _alternates(base_path)}
+        initiative = (profile.build_initiative_profile(svc, iri)
+                      if card is None and profile.is_initiative(view.types) else None)
+        context = {"view": view, "profile": card, "initiative": initiative, "alternates": _alternates(base_path)}
         response = svc.render(request, "resource.html", context)
         response.headers.update(headers)
         return response

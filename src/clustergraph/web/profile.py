@@ -9,8 +9,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from clustergraph.iris import ONTOLOGY
+from clustergraph.kg.derived_labels import (
+    format_money,  # money shown as in the amounts' labels: €9,765,017
+)
 from clustergraph.remote.store import ReadStore
-from clustergraph.web.resource_view import Term, labels_for, make_term, node, select_rows
+from clustergraph.web.resource_view import (
+    Term,
+    labels_for,
+    make_term,
+    node,
+    select_rows,
+)
 from clustergraph.web.services import Services
 
 ORGANISATION_CLASSES = {ONTOLOGY + "ClusterOrganisation"}
@@ -177,3 +186,94 @@ def _families(svc: Services, store: ReadStore, ref: str) -> list[tuple[str, list
         result.append((family, sorted(entries, key=lambda e: e.initiative.label.lower())))
     return result
 
+
+
+# --- initiatives (projects, partnerships, pilots, networks, ...) ---------------------------------------------
+INITIATIVE_CLASSES = {ONTOLOGY + c for c in ("Initiative", "Project", "ClusterPartnership", "Pilot", "S3Partnership",
+                                             "Network", "SupportInitiative")}
+
+
+@dataclass
+class InitiativeProfile:
+    """The card of an initiative: what it is, who funds it, how big, when, and who takes part."""
+
+    names: list[tuple[str, str]]
+    acronym: str
+    family: list[Term]
+    programmes: list[Term]
+    part_of: list[Term]
+    figures: list[tuple[str, str]]  # (what, value as shown, with its source)
+    countries: list[Term]
+    regions: list[Term]
+    money: list[tuple[str, str]]  # (what, "€9,765,017")
+    years: str
+    status: list[str]
+    description: str
+    participants: list[InitiativeRow] = field(default_factory=list)
+
+
+def is_initiative(types: list[Term]) -> bool:
+    return any(t.value in INITIATIVE_CLASSES for t in types)
+
+
+def build_initiative_profile(svc: Services, iri: str) -> InitiativeProfile:
+    store, ref = svc.store(), node(iri)
+
+    def values(prop: str) -> list:
+        return [r["v"] for r in select_rows(store, f"SELECT DISTINCT ?v WHERE {{ {ref} {prop} ?v }}")]
+
+    def terms(prop: str) -> list[Term]:
+        found = values(prop)
+        labels = labels_for(store, [v.value for v in found])
+        return sorted((make_term(svc, v, labels) for v in found), key=lambda t: t.label.lower())
+
+    names = sorted({(v.value, v.language or "") for v in values("skos:prefLabel|skos:altLabel")},
+                   key=lambda n: ({"en": 0, "it": 1}.get(n[1], 2), n[0]))
+    docs = _document_names(store)
+    figures = []
+    for prop, what in (("cg:partnerCount", "partners"), ("cg:countryCount", "countries"),
+                       ("cg:regionCount", "regions"), ("cg:count", "")):
+        rows = select_rows(store, f"""SELECT DISTINCT ?v ?doc ?item WHERE {{ GRAPH ?g {{ {ref} {prop} ?v }}
+            OPTIONAL {{ ?g prov:hadPrimarySource ?doc }} OPTIONAL {{ {ref} cg:countedItem ?item }} }}""")
+        for r in rows:
+            label = what or (r["item"].value if r["item"] is not None else "count")
+            source = docs.get(r["doc"].value, "") if r["doc"] is not None else ""
+            figures.append((label[:1].upper() + label[1:], f"{int(r['v'].value):,}" + (f" ({source})" if source else "")))
+    money = []
+    for prop, what in (("cg:euContribution", "EU contribution"), ("cg:totalBudget", "Total budget")):
+        for r in select_rows(store, f"""SELECT DISTINCT ?value ?currency WHERE {{ {ref} {prop} ?a .
+                OPTIONAL {{ ?a schema:value ?value }} OPTIONAL {{ ?a cg:currency ?currency }} }}"""):
+            money.append((what, format_money(r["value"].value if r["value"] is not None else None, r["currency"])))
+    starts = sorted(v.value for v in values("cg:startYear"))
+    ends = sorted(v.value for v in values("cg:endYear"))
+    years = (f"{starts[0]}–{ends[-1]}" if starts and ends else f"from {starts[0]}" if starts
+             else f"until {ends[-1]}" if ends else "")
+    english = sorted(d.value for d in values("dct:description") if d.language in ("en", None))
+    return InitiativeProfile(
+        names=[n for n in names if n[1] in ("en", "it", "")], acronym=", ".join(sorted({v.value for v in values("cg:acronym")})),
+        family=terms("cg:family"), programmes=terms("cg:fundedUnder"), part_of=terms("cg:partOfInitiative"),
+        figures=figures, countries=terms("cg:partnerCountry"), regions=terms("cg:partnerRegion"), money=money,
+        years=years, status=sorted({v.value for v in values("cg:status")}), description=english[0] if english else "",
+        participants=_participants(svc, store, ref),
+    )
+
+
+def _participants(svc: Services, store: ReadStore, ref: str) -> list[InitiativeRow]:
+    rows = select_rows(store, f"""SELECT DISTINCT ?who ?role ?doc ?part WHERE {{
+        GRAPH ?g {{ ?part a cg:Participation ; cg:initiative {ref} ; cg:participant ?who . OPTIONAL {{ ?part cg:role ?role }} }}
+        OPTIONAL {{ ?g prov:hadPrimarySource ?doc }} }}""")
+    labels = labels_for(store, {r[n].value for r in rows for n in ("who", "role") if r[n] is not None})
+    docs = _document_names(store)
+    grouped: dict[str, dict[str, list[Term]]] = defaultdict(dict)
+    people: dict[str, Term] = {}
+    for r in rows:
+        who = people.setdefault(r["who"].value, make_term(svc, r["who"], labels))
+        role = (labels.get(r["role"].value, "participant") if r["role"] is not None else "participant").split(" (")[0]
+        source = Term(r["part"].value, docs.get(r["doc"].value, "curated") if r["doc"] is not None else "curated",
+                      svc.link(r["part"]))
+        sources = grouped[who.value].setdefault(role, [])
+        if all(s.label != source.label for s in sources):
+            sources.append(source)
+    return sorted((InitiativeRow(people[iri], sorted(((role, sorted(s, key=lambda t: t.label)) for role, s in roles.items()),
+                                                     key=lambda x: x[0])) for iri, roles in grouped.items()),
+                  key=lambda row: row.initiative.label.lower())
