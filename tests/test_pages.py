@@ -278,3 +278,12 @@ def test_site_search_ignores_accents_and_case_and_skips_statement_nodes(live_ser
     assert "0 matches" in nothing
     assert browse.status_code == 200 and "Lombardy Mobility Cluster" in browse.text  # browse folds accents too
     assert 'action="/search"' in home and 'name="q"' in home
+
+
+def test_home_offers_starter_questions_that_answer(live_server) -> None:
+    with live_server.client() as client:
+        home = BeautifulSoup(client.get("/").text, "html.parser")
+        links = [a["href"] for a in home.select("ul.starters a")]
+        assert len(links) >= 5 and any(h.startswith("/network/") for h in links)
+        for href in links:
+            assert client.get(href).status_code == 200, href
