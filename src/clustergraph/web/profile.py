@@ -104,12 +104,17 @@ def build_profile(svc: Services, iri: str) -> Profile:
         websites=websites,
         sites=_sites(svc, store, ref),
         ecosystems=sorted((make_term(svc, r["e"], labels) for r in ecosystem_rows), key=lambda t: t.label),
-        counts=_counts(store, ref),
+        counts=_counts(svc, store, ref),
         families=_families(svc, store, ref),
     )
 
 
-def _document_names(store: ReadStore) -> dict[str, str]:
+def _document_names(svc: Services) -> dict[str, str]:
+    """Each source document's short name ("2024 report"), read once per build."""
+    return svc.memo("document-short-names", lambda: _read_document_names(svc.store()))
+
+
+def _read_document_names(store: ReadStore) -> dict[str, str]:
     rows = select_rows(store, """SELECT ?d (SAMPLE(?s) AS ?short) (SAMPLE(?t) AS ?title) WHERE {
         ?d a cg:SourceDocument . OPTIONAL { ?d dct:alternative ?s } OPTIONAL { ?d dct:title ?t } } GROUP BY ?d""")
     return {r["d"].value: (r["short"] or r["title"]).value for r in rows if (r["short"] or r["title"])}
@@ -121,7 +126,7 @@ def _sites(svc: Services, store: ReadStore, ref: str) -> list[Site]:
         OPTIONAL {{ ?role skos:prefLabel ?roleLabel FILTER (LANG(?roleLabel) = "en") }}
         OPTIONAL {{ ?site org:siteAddress/locn:fullAddress ?full }} OPTIONAL {{ ?site org:siteAddress/locn:postName ?town }}
         OPTIONAL {{ ?site cg:nuts3 ?nuts }} OPTIONAL {{ ?site prov:wasDerivedFrom/dct:isPartOf ?doc }} }}""")
-    docs = _document_names(store)
+    docs = _document_names(svc)
     labels = labels_for(store, [r["nuts"].value for r in rows if r["nuts"] is not None])
     merged: dict[tuple[str, str], Site] = {}
     order: dict[tuple[str, str], int] = {}
@@ -140,12 +145,12 @@ def _sites(svc: Services, store: ReadStore, ref: str) -> list[Site]:
     return [merged[k] for k in sorted(merged, key=lambda k: (order[k], -len(merged[k].sources), k))]
 
 
-def _counts(store: ReadStore, ref: str) -> list[CountBar]:
+def _counts(svc: Services, store: ReadStore, ref: str) -> list[CountBar]:
     rows = select_rows(store, f"""SELECT DISTINCT ?doc ?year ?cat ?n ?approx WHERE {{
         ?obs a cg:MemberCountObservation ; cg:organisation {ref} ; cg:statedIn ?doc ;
              sdmx-dimension:refPeriod ?year ; cg:memberCategory ?cat ; cg:memberCount ?n .
         OPTIONAL {{ ?obs cg:approximate ?approx }} }}""")
-    docs = _document_names(store)
+    docs = _document_names(svc)
     names = dict(CATEGORIES)
     bars: dict[tuple[str, str, bool], CountBar] = {}
     for r in rows:
@@ -159,32 +164,42 @@ def _counts(store: ReadStore, ref: str) -> list[CountBar]:
     return [bars[k] for k in sorted(bars)]
 
 
+def _role_rows(svc: Services, rows: list[dict], other: str, labels: dict[str, str]) -> dict[str, InitiativeRow]:
+    """Participation rows (``other``, ``role``, ``doc``, ``part``) folded into one row per ``other``: each role
+    with the documents that state it, each document linked to its participation node."""
+    docs = _document_names(svc)
+    roles_of: dict[str, dict[str, list[Term]]] = defaultdict(dict)
+    terms: dict[str, Term] = {}
+    for r in rows:
+        term = terms.setdefault(r[other].value, make_term(svc, r[other], labels))
+        role = (labels.get(r["role"].value, "participant") if r["role"] is not None else "participant").split(" (")[0]
+        source = Term(r["part"].value, docs.get(r["doc"].value, "") if r["doc"] is not None else "curated",
+                      svc.link(r["part"]))
+        sources = roles_of[term.value].setdefault(role, [])
+        if all(s.label != source.label for s in sources):
+            sources.append(source)
+    return {iri: InitiativeRow(terms[iri], sorted(((role, sorted(found, key=lambda t: t.label))
+                                                  for role, found in roles.items()), key=lambda x: x[0]))
+            for iri, roles in roles_of.items()}
+
+
+def _by_label(rows: list[InitiativeRow]) -> list[InitiativeRow]:
+    return sorted(rows, key=lambda row: row.initiative.label.lower())
+
+
 def _families(svc: Services, store: ReadStore, ref: str) -> list[tuple[str, list[InitiativeRow]]]:
     rows = select_rows(store, f"""SELECT DISTINCT ?item ?family ?role ?doc ?part WHERE {{
         GRAPH ?g {{ ?part a cg:Participation ; cg:participant {ref} ; cg:initiative ?item .
                     OPTIONAL {{ ?part cg:role ?role }} }}
         OPTIONAL {{ ?g prov:hadPrimarySource ?doc }} OPTIONAL {{ ?item cg:family ?family }} }}""")
     labels = labels_for(store, {r[n].value for r in rows for n in ("item", "family", "role") if r[n] is not None})
-    docs = _document_names(store)
-    grouped: dict[str, dict[str, dict[str, list[Term]]]] = defaultdict(lambda: defaultdict(dict))
-    items: dict[str, Term] = {}
-    for r in rows:
-        family = labels.get(r["family"].value, "Other") if r["family"] is not None else "Other"
-        item = items.setdefault(r["item"].value, make_term(svc, r["item"], labels))
-        role = labels.get(r["role"].value, "participant") if r["role"] is not None else "participant"
-        role = role.split(" (")[0]
-        source_name = docs.get(r["doc"].value, "") if r["doc"] is not None else "curated"
-        sources = grouped[family][item.value].setdefault(role, [])
-        source = Term(r["part"].value, source_name, svc.link(r["part"]))
-        if all(s.label != source.label for s in sources):
-            sources.append(source)
-    result = []
-    for family in sorted(grouped, key=lambda f: (f == "Other", f)):
-        entries = [InitiativeRow(items[iri], sorted(((role, sorted(srcs, key=lambda s: s.label))
-                                                     for role, srcs in roles.items()), key=lambda x: x[0]))
-                   for iri, roles in grouped[family].items()]
-        result.append((family, sorted(entries, key=lambda e: e.initiative.label.lower())))
-    return result
+    rows_by_item = _role_rows(svc, rows, "item", labels)
+    family_of = {r["item"].value: (labels.get(r["family"].value, "Other") if r["family"] is not None else "Other")
+                 for r in rows}
+    families: dict[str, list[InitiativeRow]] = defaultdict(list)
+    for iri, row in rows_by_item.items():
+        families[family_of[iri]].append(row)
+    return [(family, _by_label(families[family])) for family in sorted(families, key=lambda f: (f == "Other", f))]
 
 
 
@@ -229,7 +244,7 @@ def build_initiative_profile(svc: Services, iri: str) -> InitiativeProfile:
 
     names = sorted({(v.value, v.language or "") for v in values("skos:prefLabel|skos:altLabel")},
                    key=lambda n: ({"en": 0, "it": 1}.get(n[1], 2), n[0]))
-    docs = _document_names(store)
+    docs = _document_names(svc)
     figures = []
     for prop, what in (("cg:partnerCount", "partners"), ("cg:countryCount", "countries"),
                        ("cg:regionCount", "regions"), ("cg:count", "")):
@@ -263,17 +278,4 @@ def _participants(svc: Services, store: ReadStore, ref: str) -> list[InitiativeR
         GRAPH ?g {{ ?part a cg:Participation ; cg:initiative {ref} ; cg:participant ?who . OPTIONAL {{ ?part cg:role ?role }} }}
         OPTIONAL {{ ?g prov:hadPrimarySource ?doc }} }}""")
     labels = labels_for(store, {r[n].value for r in rows for n in ("who", "role") if r[n] is not None})
-    docs = _document_names(store)
-    grouped: dict[str, dict[str, list[Term]]] = defaultdict(dict)
-    people: dict[str, Term] = {}
-    for r in rows:
-        who = people.setdefault(r["who"].value, make_term(svc, r["who"], labels))
-        role = (labels.get(r["role"].value, "participant") if r["role"] is not None else "participant").split(" (")[0]
-        source = Term(r["part"].value, docs.get(r["doc"].value, "curated") if r["doc"] is not None else "curated",
-                      svc.link(r["part"]))
-        sources = grouped[who.value].setdefault(role, [])
-        if all(s.label != source.label for s in sources):
-            sources.append(source)
-    return sorted((InitiativeRow(people[iri], sorted(((role, sorted(s, key=lambda t: t.label)) for role, s in roles.items()),
-                                                     key=lambda x: x[0])) for iri, roles in grouped.items()),
-                  key=lambda row: row.initiative.label.lower())
+    return _by_label(list(_role_rows(svc, rows, "who", labels).values()))
