@@ -144,7 +144,16 @@ def statement_nodes(select: Select) -> frozenset[str]:
     return frozenset(row["s"].value for row in rows)
 
 
-def search(labels: Labels, query: str, skip: frozenset[str] = frozenset()) -> list[Hit]:
+SearchIndex = list[tuple[str, str, list[tuple[str, str]]]]  # (IRI, label, [(folded name, name)])
+
+
+def search_index(labels: Labels, skip: frozenset[str] = frozenset()) -> SearchIndex:
+    """Every searchable resource with its names folded once (per build), so a search folds only its query."""
+    return [(iri, labels.label(iri), [(fold(name), name) for name in names])
+            for iri, names in sorted(labels.names.items()) if iri not in skip]
+
+
+def search(index: SearchIndex, query: str) -> list[Hit]:
     """Resources any of whose names (labels, alternative labels, acronyms) contain ``query``, accents and case
     aside: exact names first, then names that start with it, then the rest, each by label; at most
     :data:`SEARCH_LIMIT`."""
@@ -152,18 +161,14 @@ def search(labels: Labels, query: str, skip: frozenset[str] = frozenset()) -> li
     if not needle:
         return []
     ranked = []
-    for iri, names in labels.names.items():
-        if iri in skip:
-            continue
+    for iri, label, names in index:
         best = None
-        for name in names:
-            folded = fold(name)
+        for folded, name in names:
             if needle in folded:
                 rank = 0 if folded == needle else 1 if folded.startswith(needle) else 2
                 if best is None or rank < best[0]:
                     best = (rank, name)
         if best is not None:
-            label = labels.label(iri)
             ranked.append((best[0], label.casefold(), iri, Hit(iri, label, best[1])))
     ranked.sort(key=lambda r: r[:3])
     return [r[3] for r in ranked[:SEARCH_LIMIT]]

@@ -109,9 +109,9 @@ def browse_index(request: Request, svc: Services = Depends(services)) -> Respons
 def search_page(request: Request, svc: Services = Depends(services)) -> Response:
     """Every resource whose names contain ``?q=``, accents and case aside (``mobilita`` finds "Mobilità")."""
     query = request.query_params.get("q", "")[: catalogue.MAX_SEARCH]
-    labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
-    skip = svc.memo("statement-nodes", lambda: catalogue.statement_nodes(svc.select))
-    hits = catalogue.search(labels, query, skip)
+    index = svc.memo("search-index", lambda: catalogue.search_index(
+        svc.memo("labels", lambda: catalogue.load_labels(svc.select)), catalogue.statement_nodes(svc.select)))
+    hits = catalogue.search(index, query)
     return svc.render(request, "search.html", {"q": query, "hits": hits, "limit": catalogue.SEARCH_LIMIT})
 
 
