@@ -35,7 +35,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    ECCP_CLUSTERS, WORK, Target, finish_section, fmt_ratio, median, synth_project)
+    ECCP_CLUSTERS,
+    WORK,
+    Target,
+    finish_section,
+    fmt_ratio,
+    median,
+    synth_project,
+)
 
 MIB = 1024 * 1024
 GROWTH = (1, 2, 4)

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-
 from common import WORK
 from live import free_port, start_server, stop, wait_until_up
 

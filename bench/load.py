@@ -38,13 +38,20 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import psutil
-
-from common import ECCP_CLUSTERS, ROOT, Target, built_store, finish_section, percentile, synth_project
+from common import (
+    ECCP_CLUSTERS,
+    ROOT,
+    Target,
+    built_store,
+    finish_section,
+    percentile,
+    synth_project,
+)
 from endpoints import Request, read_response
 from live import start_server
 

@@ -25,9 +25,17 @@ import time
 from pathlib import Path
 
 import httpx
-
-from common import ECCP_CLUSTERS, ROOT, Target, built_store, fmt_ratio, machine, median, synth_project, \
-    write_section
+from common import (
+    ECCP_CLUSTERS,
+    ROOT,
+    Target,
+    built_store,
+    fmt_ratio,
+    machine,
+    median,
+    synth_project,
+    write_section,
+)
 from endpoints import current_dir, ours
 
 from clustergraph.querying.named import load_named_queries

@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from live import start_server  # noqa: E402
 
-from clustergraph.querying.named import load_named_queries  # noqa: E402
 from clustergraph.kg.store import StoreRoot  # noqa: E402
+from clustergraph.querying.named import load_named_queries  # noqa: E402
 
 
 def median_ms(run, repeat: int) -> float:

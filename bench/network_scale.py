@@ -37,7 +37,15 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    ECCP_CLUSTERS, ROOT, Target, built_store, finish_section, fmt_ratio, median, synth_project)
+    ECCP_CLUSTERS,
+    ROOT,
+    Target,
+    built_store,
+    finish_section,
+    fmt_ratio,
+    median,
+    synth_project,
+)
 
 STEPS = ("sparql participations", "sparql sizes", "graph", "metrics + layout", "render")
 SPARQL_STEPS = STEPS[:2]
@@ -75,11 +83,17 @@ TIMES = """() => {
 # --- pipeline child: prints one JSON line per finished step --------------------------------------------------
 
 def pipeline_child(project: Path, view: str, repeat: int) -> None:
-    from clustergraph.network.views import Filters, NetworkView, annotate_and_place, collaboration_graph, store_select
-    from clustergraph.network.views import FAMILIES
-    from clustergraph.querying.named import load_named_queries
-    from clustergraph.network.render import render_html
     from clustergraph.kg.store import StoreRoot
+    from clustergraph.network.render import render_html
+    from clustergraph.network.views import (
+        FAMILIES,
+        Filters,
+        NetworkView,
+        annotate_and_place,
+        collaboration_graph,
+        store_select,
+    )
+    from clustergraph.querying.named import load_named_queries
 
     store = StoreRoot(built_store(project)).open_current()
     queries = load_named_queries(ROOT / "queries")

@@ -16,8 +16,14 @@ import threading
 import time
 
 import psutil
-
-from common import ECCP_CLUSTERS, ROOT, Target, built_store, synth_project, write_section
+from common import (
+    ECCP_CLUSTERS,
+    ROOT,
+    Target,
+    built_store,
+    synth_project,
+    write_section,
+)
 from endpoints import Endpoint, Request, ours, oxigraph_server, run_load
 
 from clustergraph.querying.named import load_named_queries

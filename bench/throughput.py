@@ -25,10 +25,27 @@ import contextlib
 import os
 import time
 
-from common import ECCP_CLUSTERS, Target, built_store, fmt_ratio, median, percentile, synth_project, \
-    write_section
-from endpoints import Endpoint, Request, dump_nquads, ours, oxigraph_server, rdflib_endpoint_version, \
-    rdflib_server, run_load, ensure_rdflib_venv
+from common import (
+    ECCP_CLUSTERS,
+    Target,
+    built_store,
+    fmt_ratio,
+    median,
+    percentile,
+    synth_project,
+    write_section,
+)
+from endpoints import (
+    Endpoint,
+    Request,
+    dump_nquads,
+    ensure_rdflib_venv,
+    ours,
+    oxigraph_server,
+    rdflib_endpoint_version,
+    rdflib_server,
+    run_load,
+)
 
 from clustergraph.querying.named import load_named_queries
 

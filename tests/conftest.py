@@ -16,14 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from live import WRITE_TOKEN, LiveServer, start_oxigraph, start_server
 
 from clustergraph.kg.build import build
 from clustergraph.kg.layout import Layout
+from clustergraph.kg.store import EmbeddedStore, StoreRoot
 from clustergraph.querying.named import load_named_queries
 from clustergraph.remote.build import push_store
 from clustergraph.remote.store import RemoteStore
-from clustergraph.kg.store import EmbeddedStore, StoreRoot
-from live import WRITE_TOKEN, LiveServer, start_oxigraph, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data"

@@ -34,6 +34,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
+from live import WRITE_TOKEN, LiveServer, start_server
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -44,7 +45,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from clustergraph.kg.store import StoreRoot
-from live import WRITE_TOKEN, LiveServer, start_server
 
 EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 10}  # generated requests per operation
 PER_SPEC_EXAMPLE = 2  # requests per example the spec gives (its other parameters generated)

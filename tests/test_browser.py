@@ -12,6 +12,7 @@ import pytest
 from browser import chromium_page, off_host
 from live import start_server
 
+
 @pytest.fixture(scope="module")
 def browser_page(live_server) -> Iterator:
     """A fresh Chromium page that records the URL of every request it makes."""

@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from conftest import FIXTURES, ROOT, make_project, run_cli
 from live import start_server
-from clustergraph.kg.build import build
+
 from clustergraph.errors import DataSyntaxError, ValidationFailed
+from clustergraph.kg.build import build
 from clustergraph.kg.layout import Layout
 from clustergraph.kg.store import StoreRoot
 

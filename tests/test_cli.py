@@ -6,8 +6,7 @@ import json
 
 import pyoxigraph as ox
 import pytest
-
-from conftest import ROOT, make_project, run_cli
+from conftest import make_project, run_cli
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import unicodedata
 from collections import defaultdict
 
 import pytest
+from facts import PREFIXES, rows
 
 from clustergraph.kg.derived_labels import DERIVED_LABELS_GRAPH
-from facts import PREFIXES, rows
 
 CGR = "https://w3id.org/clustergraph/id/"
 LABEL = "rdfs:label|skos:prefLabel|schema:name|dct:title"

@@ -4,6 +4,7 @@ against the documents over the real built store."""
 from __future__ import annotations
 
 from decimal import Decimal
+
 from facts import PREFIXES, rows
 
 GRAPH = "https://w3id.org/clustergraph/graph/"

@@ -31,10 +31,10 @@ from urllib.parse import quote
 import httpx
 import psutil
 import pytest
+from live import LiveServer, start_server
 
 from clustergraph.kg.store import EmbeddedStore, StoreRoot
 from clustergraph.web.body_cap import BODY_TIMEOUT
-from live import LiveServer, start_server
 
 WORKERS = 2
 TIME_LIMIT = 3

@@ -24,12 +24,12 @@ from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, make_project
 from live import WRITE_TOKEN, LiveServer, start_server
 
-from clustergraph.kg.build import build
 from clustergraph.errors import NamedQueryError, ValidationFailed
+from clustergraph.kg.build import build
 from clustergraph.kg.layout import Layout
+from clustergraph.kg.store import StoreRoot
 from clustergraph.querying.named import Param, load_named_queries
 from clustergraph.sparql.lexer import tokens
-from clustergraph.kg.store import StoreRoot
 
 CORPUS = Path(__file__).resolve().parent / "hostile" / "sparql"
 TIME_LIMIT = 3

@@ -8,11 +8,11 @@ import threading
 import time
 
 import pytest
+from live import start_server
+from test_time_limit import busy_workers, workers
 
 from clustergraph import errors
 from clustergraph.querying.lanes import LONG, REMEMBERED, SHORT, Lanes, query_key
-from live import start_server
-from test_time_limit import busy_workers, workers
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER (?a != <urn:heavy:{}>) }}"
 

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import httpx
 import pyoxigraph as ox
 import pytest
-from formats import RDF_FORMATS
 from bs4 import BeautifulSoup
+from formats import RDF_FORMATS
+from live import LiveServer, start_server
 
 from clustergraph.iris import DATA, GRAPH, ONTOLOGY, PREFIXES
 from clustergraph.kg.store import EmbeddedStore, StoreRoot, write_store
-from live import LiveServer, start_server
 
 AFIL = ox.NamedNode(DATA + "afil")
 AFIL_LABEL = ox.Literal("Lombardy Intelligent Factory Association", language="en")

@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from clustergraph.errors import NamedQueryError
-from clustergraph.querying.named import load_named_queries, parse_named_query, where_brace
+from clustergraph.querying.named import (
+    load_named_queries,
+    parse_named_query,
+    where_brace,
+)
 
 QUERIES = load_named_queries(ROOT / "queries")
 HOSTILE = ['x" } ; DROP ALL ; #', "x> } ; DROP ALL ; #", "a\nb", "\\u0022 }", "{ ?s ?p ?o }", "' OR 1=1 --"]

@@ -9,14 +9,14 @@ from collections import defaultdict
 
 import networkx as nx
 import pytest
+from conftest import ROOT, run_cli
 
-from clustergraph.network import export as network_export
 from clustergraph.errors import BadRequest
 from clustergraph.iris import DATA
+from clustergraph.network import export as network_export
 from clustergraph.network.metrics import annotate, brokers
 from clustergraph.network.views import VIEWS, Filters, build_view, store_select
 from clustergraph.querying.named import load_named_queries
-from conftest import ROOT, run_cli
 
 AFIL, LE2C, LGCA, LLSC, SCC = (DATA + n for n in ("afil", "le2c", "lgca", "lombardy-life-sciences-cluster",
                                                    "cluster-scc"))

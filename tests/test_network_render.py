@@ -9,8 +9,8 @@ import networkx as nx
 import pytest
 
 from clustergraph.errors import BadRequest
-from clustergraph.network.views import Filters, NetworkView
 from clustergraph.network.render import PALETTE, PYVIS_TEMPLATES, render_html
+from clustergraph.network.views import Filters, NetworkView
 
 BASE = "https://w3id.org/clustergraph/id/"
 ITEMS = {

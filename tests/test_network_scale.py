@@ -9,13 +9,28 @@ import random
 import networkx as nx
 import pytest
 
-from clustergraph.network import views as network
-
-from clustergraph.network import export as network_export
 from clustergraph.errors import BadRequest
-from clustergraph.network.metrics import BETWEENNESS_SEED, ShortestPaths, annotate, betweenness_is_approximate
-from clustergraph.network.views import DEFAULT_MAX_MEMBERS, Filters, NetworkView, collaboration_graph, compare_graphs
-from clustergraph.network.render import build_network, node_colours, node_sizes, render_html
+from clustergraph.network import export as network_export
+from clustergraph.network import views as network
+from clustergraph.network.metrics import (
+    BETWEENNESS_SEED,
+    ShortestPaths,
+    annotate,
+    betweenness_is_approximate,
+)
+from clustergraph.network.render import (
+    build_network,
+    node_colours,
+    node_sizes,
+    render_html,
+)
+from clustergraph.network.views import (
+    DEFAULT_MAX_MEMBERS,
+    Filters,
+    NetworkView,
+    collaboration_graph,
+    compare_graphs,
+)
 
 BASE = "https://example.org/id/"
 CLUSTERS = [BASE + f"c{i}" for i in range(6)]

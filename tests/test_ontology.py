@@ -8,8 +8,8 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
-from clustergraph.kg.dataset import load_project
 from clustergraph.iris import ONTOLOGY, ONTOLOGY_GRAPH
+from clustergraph.kg.dataset import load_project
 from clustergraph.kg.layout import Layout
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from live import WRITE_TOKEN, start_server
 
 AFIL = "https://w3id.org/clustergraph/id/afil"

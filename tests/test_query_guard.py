@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clustergraph.querying.conneg import negotiate
 from clustergraph.errors import NotAcceptable, QueryRefused
+from clustergraph.querying.conneg import negotiate
 from clustergraph.sparql.guard import inspect_query, inspect_update
 
 

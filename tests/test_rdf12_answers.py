@@ -7,10 +7,10 @@ import io
 
 import pyoxigraph as ox
 import pytest
+from live import LiveServer
 
 from clustergraph.errors import NotAcceptable
 from clustergraph.querying.worker import QueryJob, write_answer
-from live import LiveServer
 
 TRIPLE_TERM = "CONSTRUCT { <urn:a> <urn:b> <<( <urn:c> <urn:d> <urn:e> )>> } WHERE {}"
 JSON_LD = "application/ld+json"

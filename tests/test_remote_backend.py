@@ -12,13 +12,13 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
+from conftest import FIXTURES, make_project, run_cli
+from live import WRITE_TOKEN, LiveServer, free_port, start_oxigraph, start_server
 
 from clustergraph.errors import SettingsError
 from clustergraph.iris import GRAPH
-from clustergraph.settings import load_settings
 from clustergraph.remote.store import RemoteStore
-from conftest import FIXTURES, make_project, run_cli
-from live import WRITE_TOKEN, LiveServer, free_port, start_oxigraph, start_server
+from clustergraph.settings import load_settings
 
 OTHER = "urn:x-other:kept"  # not a project graph: a build must leave it alone
 STALE = GRAPH + "stale-from-an-earlier-build"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import ROOT
+from live import free_port
 
 from clustergraph.errors import QuerySyntaxError, StoreError
 from clustergraph.network.views import Filters, build_view, store_select
-from clustergraph.remote.store import RemoteStore
-from conftest import ROOT
 from clustergraph.querying.named import load_named_queries
-from live import free_port
+from clustergraph.remote.store import RemoteStore
 
 QUERIES = load_named_queries(ROOT / "queries")
 

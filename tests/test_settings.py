@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import run_cli
 
 from clustergraph.errors import SettingsError
 from clustergraph.settings import SETTINGS, Settings, load_settings
-from conftest import run_cli
 
 
 def test_defaults_come_from_the_table() -> None:

@@ -7,14 +7,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-
 from conftest import FIXTURES, ROOT, make_project, run_cli
-from clustergraph.kg.build import check
+
 from clustergraph.errors import ShapesError
+from clustergraph.kg.build import check
 from clustergraph.kg.layout import Layout
 from clustergraph.kg.shacl import compile_checks
-from clustergraph.synth import SynthConfig, generate
 from clustergraph.kg.validation import ValidationReport, validate_store
+from clustergraph.synth import SynthConfig, generate
 
 INVALID = sorted(p for p in (FIXTURES / "invalid").glob("*.ttl") if p.name != "broken-syntax.ttl")
 MANY = FIXTURES / "engines" / "many-defects.ttl"

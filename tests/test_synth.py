@@ -10,9 +10,15 @@ import pytest
 from clustergraph.errors import LayoutError
 from clustergraph.kg.build import build
 from clustergraph.kg.layout import Layout
-from clustergraph.querying.named import load_named_queries
 from clustergraph.kg.store import EmbeddedStore, StoreRoot
-from clustergraph.synth import MAX_TRIPLES_PER_FILE, PRESETS, SynthConfig, SynthReport, generate
+from clustergraph.querying.named import load_named_queries
+from clustergraph.synth import (
+    MAX_TRIPLES_PER_FILE,
+    PRESETS,
+    SynthConfig,
+    SynthReport,
+    generate,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = SynthConfig(clusters=12, scale=0.5, seed=7)

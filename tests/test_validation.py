@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import FIXTURES, ROOT, make_project, run_cli
+
 from clustergraph.kg.build import check
 from clustergraph.kg.dataset import TermLines, term_lines
 from clustergraph.kg.layout import Layout

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live import ROOT, WRITE_TOKEN, LiveServer
 
 from clustergraph.kg.layout import Layout
-from clustergraph.settings import Settings
 from clustergraph.kg.store import StoreRoot
+from clustergraph.settings import Settings
 from clustergraph.web import write_guard
 from clustergraph.web.app import create_app
-from live import ROOT, WRITE_TOKEN, LiveServer
 
 GOOD = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 UPDATE = {"Content-Type": "application/sparql-update"}

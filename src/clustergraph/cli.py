@@ -15,16 +15,21 @@ from rich.console import Console
 from rich.table import Table
 
 from clustergraph import __version__
+from clustergraph.errors import (
+    ClusterGraphError,
+    DataError,
+    NamedQueryError,
+    QueryError,
+)
+from clustergraph.iris import compact
 from clustergraph.kg.build import build as run_build
 from clustergraph.kg.build import check
-from clustergraph.errors import ClusterGraphError, DataError, NamedQueryError, QueryError
-from clustergraph.iris import compact
 from clustergraph.kg.layout import Layout
+from clustergraph.kg.stats import collect
+from clustergraph.kg.store import StoreRoot
 from clustergraph.querying.named import load_named_queries
 from clustergraph.querying.results import GRAPH_FORMATS, OUTPUT_FORMATS, render
 from clustergraph.settings import SETTINGS, load_settings
-from clustergraph.kg.stats import collect
-from clustergraph.kg.store import StoreRoot
 
 app = typer.Typer(
     help="Build, validate, query and export the clustergraph knowledge graph.",

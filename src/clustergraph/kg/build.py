@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import shutil
-import traceback
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from clustergraph.kg.dataset import FileIndex, Source, load_project, load_sources, project_sources
-from clustergraph.kg.derived_labels import derive_labels
 from clustergraph.errors import ShapesError, StoreError, Violation
+from clustergraph.kg.dataset import (
+    FileIndex,
+    Source,
+    load_project,
+    load_sources,
+    project_sources,
+)
+from clustergraph.kg.derived_labels import derive_labels
 from clustergraph.kg.layout import Layout
 from clustergraph.kg.store import StoreRoot
-from clustergraph.kg.validation import ENGINES, ValidationReport, load_shapes, validate, validate_store
+from clustergraph.kg.validation import (
+    ENGINES,
+    ValidationReport,
+    load_shapes,
+    validate,
+    validate_store,
+)
 
 Progress = Callable[[str], None]
 

@@ -169,13 +169,6 @@ def derive_labels(store: ox.Store) -> list[ox.Quad]:
     return quads
 
 
-def add_derived_labels(store: ox.Store) -> int:
-    """Write the derived labels into ``store``; returns how many were written."""
-    quads = derive_labels(store)
-    store.extend(quads)
-    return len(quads)
-
-
 # --- composing one label per kind -------------------------------------------------------------------------------
 
 def _with_source(text: str, document: str) -> str:
@@ -291,4 +284,4 @@ def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
     return store.query(_PREFIXES + query, use_default_graph_as_union=True)  # type: ignore[return-value]
 
 
-__all__ = ["DERIVED_LABELS_GRAPH", "add_derived_labels", "derive_labels", "format_money"]
+__all__ = ["DERIVED_LABELS_GRAPH", "derive_labels", "format_money"]

@@ -21,9 +21,9 @@ import rdflib.collection
 import rdflib.plugins.sparql
 from rdflib.namespace import SH
 
-from clustergraph.kg.dataset import ParsedDataset, parse_file
 from clustergraph.errors import ShapesError, ValidationFailed, Violation
 from clustergraph.iris import SHAPES, compact
+from clustergraph.kg.dataset import ParsedDataset, parse_file
 from clustergraph.kg.shacl import Check, compile_checks
 
 ENGINES = ("sparql", "pyshacl")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from clustergraph.errors import BadRequest, QueryError, QuerySyntaxError, StoreError
-from clustergraph.sparql.guard import inspect_update
 from clustergraph.kg.store import StoreRoot
+from clustergraph.sparql.guard import inspect_update
 
 
 def write_snapshot(root: StoreRoot, change: Callable[[ox.Store], None]) -> Path:

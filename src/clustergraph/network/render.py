@@ -30,9 +30,9 @@ from pyvis.network import Network
 from pyvis.node import Node
 
 from clustergraph.errors import BadRequest
+from clustergraph.network.export import left_out_text
 from clustergraph.network.metrics import betweenness_is_approximate
 from clustergraph.network.views import NetworkView
-from clustergraph.network.export import left_out_text
 
 TEMPLATE = "network_view.html"
 OUR_TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"

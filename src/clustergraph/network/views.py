@@ -29,9 +29,9 @@ from networkx.algorithms import bipartite
 
 from clustergraph.errors import BadRequest
 from clustergraph.iris import ONTOLOGY
+from clustergraph.kg.store import EmbeddedStore
 from clustergraph.network.metrics import annotate
 from clustergraph.querying.named import NamedQuery
-from clustergraph.kg.store import EmbeddedStore
 
 Rows = list[dict[str, str]]
 Sizes = dict[str, tuple[str, int, str]]  # cluster -> (label, latest member total, acronym); "" where unknown

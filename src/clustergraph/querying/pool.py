@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from clustergraph import errors
-from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.querying.answer import Answer, error_from
+from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.querying.processes import Lease, Worker
 from clustergraph.querying.worker import QueryJob
 

@@ -15,7 +15,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 
-
 def cpu_seconds(pid: int) -> float | None:
     """CPU seconds (user + system) process ``pid`` has used, from ``/proc``; None where that is not readable.
 

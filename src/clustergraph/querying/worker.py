@@ -18,10 +18,10 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from clustergraph.errors import ClusterGraphError, NotAcceptable
-from clustergraph.querying.media_types import GRAPHS, RESULTS
-from clustergraph.querying.writers import write_rows
-from clustergraph.querying.results import RESULT_FORMATS
 from clustergraph.kg.store import LiveStore, StoreRoot
+from clustergraph.querying.media_types import GRAPHS, RESULTS
+from clustergraph.querying.results import RESULT_FORMATS
+from clustergraph.querying.writers import write_rows
 
 CHUNK_BYTES = 64 * 1024
 

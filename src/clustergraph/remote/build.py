@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from clustergraph.kg.build import BuildReport, Progress, build
 from clustergraph.errors import StoreError
 from clustergraph.iris import GRAPH
+from clustergraph.kg.build import BuildReport, Progress, build
 from clustergraph.kg.layout import Layout
-from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.kg.store import StoreRoot
+from clustergraph.remote.store import ReadStore, RemoteStore
 
 PROJECT_GRAPHS = GRAPH
 

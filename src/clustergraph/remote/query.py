@@ -29,8 +29,8 @@ import time
 from collections.abc import AsyncIterator
 
 from clustergraph import errors
-from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.querying.answer import error_from
+from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.querying.worker import ChunkSender, QueryJob, write_answer
 from clustergraph.remote.store import RemoteStore
 

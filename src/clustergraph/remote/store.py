@@ -28,7 +28,13 @@ import pyoxigraph as ox
 
 from clustergraph.errors import QueryError, QueryTimeout, StoreError
 from clustergraph.remote.endpoints import check_url, oxigraph_endpoints
-from clustergraph.remote.wire import JSON, NTRIPLES, _form, _raise_for_query_status, _StreamReader
+from clustergraph.remote.wire import (
+    JSON,
+    NTRIPLES,
+    _form,
+    _raise_for_query_status,
+    _StreamReader,
+)
 from clustergraph.remote.writes import RemoteWrites
 from clustergraph.sparql.guard import inspect_query
 

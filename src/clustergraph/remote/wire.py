@@ -13,7 +13,6 @@ from clustergraph.errors import QueryError, QuerySyntaxError
 from clustergraph.remote.endpoints import dataset_clause
 from clustergraph.sparql.guard import QueryInfo
 
-
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 NQUADS = "application/n-quads"

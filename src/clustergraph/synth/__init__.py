@@ -34,15 +34,22 @@ May import: nothing of the packages (shared modules only).
 
 from __future__ import annotations
 
-from pathlib import Path
 import shutil
 import time
+from pathlib import Path
 
 from clustergraph.errors import LayoutError
-from clustergraph.synth.config import MAX_TRIPLES_PER_FILE, PRESETS, REFERENCE_DIR, SynthConfig, SynthReport
+from clustergraph.synth.config import (
+    MAX_TRIPLES_PER_FILE,
+    PRESETS,
+    REFERENCE_DIR,
+    SynthConfig,
+    SynthReport,
+)
 from clustergraph.synth.generator import Generator
 from clustergraph.synth.reference import _copy_reference
 from clustergraph.synth.sinks import _Out
+
 
 def generate(
     config: SynthConfig,

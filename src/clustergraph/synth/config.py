@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-
-
 MAX_TRIPLES_PER_FILE = 200_000
 EDITIONS = (2022, 2024)
 SOURCE_FOLDERS = {2022: "synth-report-2022", 2024: "synth-report-2024"}

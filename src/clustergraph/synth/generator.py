@@ -9,7 +9,17 @@ from clustergraph.synth.initiatives import InitiativeParts
 from clustergraph.synth.organisations import OrganisationParts
 from clustergraph.synth.plan import _doc, _plan_clusters, _s
 from clustergraph.synth.sinks import _Out, _Sink
-from clustergraph.synth.terms import A, BIBO_PAGE, BIBO_SECTION, DCT_PART_OF, DERIVED, _cg, _r, _str
+from clustergraph.synth.terms import (
+    BIBO_PAGE,
+    BIBO_SECTION,
+    DCT_PART_OF,
+    DERIVED,
+    A,
+    _cg,
+    _r,
+    _str,
+)
+
 
 class Generator(OrganisationParts, InitiativeParts):
     """One synthetic landscape written to ``out``: shared helpers here, the parts in their mixins."""

@@ -7,8 +7,36 @@ import random
 
 from clustergraph.synth.config import EDITIONS
 from clustergraph.synth.plan import _doc, _s
-from clustergraph.synth.tables import COUNTRIES, PROGRAMMES, _PROG_CUM, _Programme, _pick
-from clustergraph.synth.terms import A, COUNTRY, DCT_DESCRIPTION, DCT_SOURCE, DERIVED, EUR, NUTS, PREF, QB_DATASET, REF_PERIOD, SCHEMA_AMOUNT, SCHEMA_VALUE, _cg, _en, _nni, _r, _str, _typed, _u, _year
+from clustergraph.synth.tables import (
+    _PROG_CUM,
+    COUNTRIES,
+    PROGRAMMES,
+    _pick,
+    _Programme,
+)
+from clustergraph.synth.terms import (
+    COUNTRY,
+    DCT_DESCRIPTION,
+    DCT_SOURCE,
+    DERIVED,
+    EUR,
+    NUTS,
+    PREF,
+    QB_DATASET,
+    REF_PERIOD,
+    SCHEMA_AMOUNT,
+    SCHEMA_VALUE,
+    A,
+    _cg,
+    _en,
+    _nni,
+    _r,
+    _str,
+    _typed,
+    _u,
+    _year,
+)
+
 
 class InitiativeParts:
     """Mixin of :class:`~clustergraph.synth.generator.Generator`: networks, projects, indicators."""

@@ -4,8 +4,44 @@ sites, member counts and ecosystem links."""
 from __future__ import annotations
 
 from clustergraph.synth.plan import _Cluster, _doc, _s
-from clustergraph.synth.tables import CATEGORIES, INDUSTRIAL_ECOSYSTEMS, MEMBER_KINDS, S3_ECOSYSTEMS, TECHNOLOGY_AREAS, VANGUARD_PILOTS, _KIND_CATEGORY, _KIND_CLASS, _KIND_CUM, _pick
-from clustergraph.synth.terms import A, COUNTRY, DCT_SOURCE, DCT_SPATIAL, DERIVED, FOAF_HOMEPAGE, IN_SCHEME, LOCN, NUTS, ORG_HAS_SITE, ORG_MEMBER_OF, ORG_SITE_ADDRESS, ORG_SITE_CLASS, PREF, QB_DATASET, REF_PERIOD, _cg, _en, _nni, _r, _str, _u, _year
+from clustergraph.synth.tables import (
+    _KIND_CATEGORY,
+    _KIND_CLASS,
+    _KIND_CUM,
+    CATEGORIES,
+    INDUSTRIAL_ECOSYSTEMS,
+    MEMBER_KINDS,
+    S3_ECOSYSTEMS,
+    TECHNOLOGY_AREAS,
+    VANGUARD_PILOTS,
+    _pick,
+)
+from clustergraph.synth.terms import (
+    COUNTRY,
+    DCT_SOURCE,
+    DCT_SPATIAL,
+    DERIVED,
+    FOAF_HOMEPAGE,
+    IN_SCHEME,
+    LOCN,
+    NUTS,
+    ORG_HAS_SITE,
+    ORG_MEMBER_OF,
+    ORG_SITE_ADDRESS,
+    ORG_SITE_CLASS,
+    PREF,
+    QB_DATASET,
+    REF_PERIOD,
+    A,
+    _cg,
+    _en,
+    _nni,
+    _r,
+    _str,
+    _u,
+    _year,
+)
+
 
 class OrganisationParts:
     """Mixin of :class:`~clustergraph.synth.generator.Generator`: registry, clusters, sites."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import random
+from dataclasses import dataclass
 
 from clustergraph.synth.config import SynthConfig
-from clustergraph.synth.tables import COUNTRIES, _COUNTRY_CUM, _pick
+from clustergraph.synth.tables import _COUNTRY_CUM, COUNTRIES, _pick
 from clustergraph.synth.terms import _r
+
 
 # --- the model of one synthetic landscape -------------------------------------------------------------
 @dataclass

@@ -9,7 +9,8 @@ import pyoxigraph as ox
 
 from clustergraph.synth.config import EDITIONS, SOURCE_FOLDERS
 from clustergraph.synth.tables import COUNTRIES
-from clustergraph.synth.terms import A, CG, COUNTRY, EUR, NUTS, _PREFIXES
+from clustergraph.synth.terms import _PREFIXES, CG, COUNTRY, EUR, NUTS, A
+
 
 def _copy_reference(source: Path, target: Path) -> tuple[int, int]:
     """Copy the real reference files and add the synthetic documents; returns (triples, files).

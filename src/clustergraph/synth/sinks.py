@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TextIO
 
 
-
 # --- output ---------------------------------------------------------------------------------------------
 class _Sink:
     """N-Triples lines to ``folder/stem-NNN.nt``, a new file every ``limit`` triples."""

@@ -3,10 +3,10 @@ ecosystems, member kinds, programmes."""
 
 from __future__ import annotations
 
+import random
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
-import random
 
 from clustergraph.synth.terms import _cg
 

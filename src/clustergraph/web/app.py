@@ -7,8 +7,8 @@ import contextlib
 import shutil
 import tempfile
 import threading
-from pathlib import Path
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -17,16 +17,15 @@ from swagger_ui_bundle import swagger_ui_path
 
 from clustergraph import __version__
 from clustergraph.kg.layout import Layout
+from clustergraph.kg.store import LiveStore, StoreRoot
 from clustergraph.querying.named import load_named_queries
 from clustergraph.querying.pool import QueryPool
 from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.query import RemoteQueryRunner
 from clustergraph.remote.store import RemoteStore
 from clustergraph.settings import Settings
-from clustergraph.kg.store import LiveStore, StoreRoot
-from clustergraph.web import api_docs
-from clustergraph.web import errors as web_errors
 from clustergraph.web import (
+    api_docs,
     linked_data,
     named_api,
     network_pages,
@@ -36,9 +35,10 @@ from clustergraph.web import (
     store_protocol,
     void,
 )
+from clustergraph.web import errors as web_errors
 from clustergraph.web.body_cap import BodyCap
-from clustergraph.web.page_cache import PageCache, PageCacheMiddleware
 from clustergraph.web.openapi_responses import finalize
+from clustergraph.web.page_cache import PageCache, PageCacheMiddleware
 from clustergraph.web.services import STATIC, Services, make_templates
 from clustergraph.web.write_guard import ReadOnlyCors, WriteLog, configure_write_log
 

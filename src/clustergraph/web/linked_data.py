@@ -22,10 +22,17 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
-from clustergraph.querying.conneg import negotiate, parse_accept
 from clustergraph.errors import BadRequest, NotAcceptable, NotFound
 from clustergraph.iris import ONTOLOGY_GRAPH, PREFIXES
-from clustergraph.querying.media_types import DATASETS, GRAPHS, HTML, SUFFIX_FOR, from_format_parameter, with_charset
+from clustergraph.querying.conneg import negotiate, parse_accept
+from clustergraph.querying.media_types import (
+    DATASETS,
+    GRAPHS,
+    HTML,
+    SUFFIX_FOR,
+    from_format_parameter,
+    with_charset,
+)
 from clustergraph.web import ontology_doc, profile, resource_view
 from clustergraph.web.openapi_responses import ErrorForm, declare, ok, query_parameter
 from clustergraph.web.services import Services, services

@@ -15,14 +15,25 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response
 
 from clustergraph import __version__
-from clustergraph.querying.conneg import negotiate
 from clustergraph.errors import BadRequest, NotFound
+from clustergraph.querying.conneg import negotiate
 from clustergraph.querying.named import NamedQuery, Param
 from clustergraph.querying.worker import QueryJob
-from clustergraph.web.openapi_responses import (NAMED_JSON_SCHEMA, TRUNCATION_HEADERS, ErrorForm, content, declare,
-                                                ok)
+from clustergraph.web.openapi_responses import (
+    NAMED_JSON_SCHEMA,
+    TRUNCATION_HEADERS,
+    ErrorForm,
+    content,
+    declare,
+    ok,
+)
 from clustergraph.web.services import Services, services
-from clustergraph.web.sparql_endpoint import ROW_CAP_HEADER, TRUNCATED_HEADER, stream_answer, time_limit
+from clustergraph.web.sparql_endpoint import (
+    ROW_CAP_HEADER,
+    TRUNCATED_HEADER,
+    stream_answer,
+    time_limit,
+)
 
 JSON = "application/json"
 CSV = "text/csv"

@@ -25,12 +25,22 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from clustergraph.network import export as network_export
 from clustergraph.errors import BadRequest, NotFound
+from clustergraph.network import export as network_export
 from clustergraph.network.metrics import betweenness_is_approximate, brokers
-from clustergraph.network.views import (DEFAULT_MAX_MEMBERS, FAMILIES, TIES, VIEWS, YEARS, Filters, NetworkView,
-                                  alignment_targets, build_view, store_select)
 from clustergraph.network.render import COLOUR_BY, SIZE_BY, render_html
+from clustergraph.network.views import (
+    DEFAULT_MAX_MEMBERS,
+    FAMILIES,
+    TIES,
+    VIEWS,
+    YEARS,
+    Filters,
+    NetworkView,
+    alignment_targets,
+    build_view,
+    store_select,
+)
 from clustergraph.web.openapi_responses import ErrorForm, declare, html_page, ok
 from clustergraph.web.services import Services, services
 

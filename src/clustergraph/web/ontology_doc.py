@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from clustergraph.iris import ONTOLOGY, ONTOLOGY_DOCUMENT, ONTOLOGY_GRAPH, PREFIXES, compact
+from clustergraph.iris import (
+    ONTOLOGY,
+    ONTOLOGY_DOCUMENT,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    compact,
+)
 from clustergraph.web.resource_view import Term, pick_label
 from clustergraph.web.services import Services
 

@@ -20,9 +20,9 @@ from clustergraph.errors import NamedQueryError, NotFound, StoreError
 from clustergraph.iris import compact
 from clustergraph.querying.named import NamedQuery, Param
 from clustergraph.web import catalogue
-from clustergraph.web.resource_view import labels_for
 from clustergraph.web.named_api import NamedResult, parameter_values, run_named
 from clustergraph.web.openapi_responses import ErrorForm, html_page, query_parameter
+from clustergraph.web.resource_view import labels_for
 from clustergraph.web.services import Services, services
 
 log = logging.getLogger("clustergraph.web")

@@ -25,15 +25,15 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from clustergraph import __version__
+from clustergraph.errors import StoreError
 from clustergraph.iris import PREFIXES
 from clustergraph.kg.layout import Layout
-from clustergraph.errors import StoreError
-from clustergraph.querying.runner import QueryRunner
+from clustergraph.kg.store import LiveStore, StoreRoot
 from clustergraph.querying.named import NamedQuery
+from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
 from clustergraph.web.page_cache import PageCache
-from clustergraph.kg.store import LiveStore, StoreRoot
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"

@@ -12,15 +12,31 @@ from fastapi import APIRouter, Depends, Request
 from starlette.background import BackgroundTask
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from clustergraph.querying.conneg import negotiate, parse_accept, quality
 from clustergraph.errors import BadRequest, UnsupportedMediaType
 from clustergraph.iris import PREFIXES
-from clustergraph.querying.media_types import GRAPHS, HTML, RESULTS, SHORT_NAMES, from_format_parameter, with_charset
-from clustergraph.sparql.guard import inspect_query
+from clustergraph.querying.conneg import negotiate, parse_accept, quality
+from clustergraph.querying.media_types import (
+    GRAPHS,
+    HTML,
+    RESULTS,
+    SHORT_NAMES,
+    from_format_parameter,
+    with_charset,
+)
 from clustergraph.querying.runner import StreamedAnswer
 from clustergraph.querying.worker import QueryJob
-from clustergraph.web.openapi_responses import (GRAPH_TYPES, RESULT_TYPES, SPARQL_JSON_SCHEMA, TRUNCATION_HEADERS,
-                                                ErrorForm, content, declare, ok, query_parameter)
+from clustergraph.sparql.guard import inspect_query
+from clustergraph.web.openapi_responses import (
+    GRAPH_TYPES,
+    RESULT_TYPES,
+    SPARQL_JSON_SCHEMA,
+    TRUNCATION_HEADERS,
+    ErrorForm,
+    content,
+    declare,
+    ok,
+    query_parameter,
+)
 from clustergraph.web.service_description import service_description
 from clustergraph.web.services import Services, services
 

@@ -21,13 +21,22 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from clustergraph.errors import BadRequest, NotFound, UnsupportedMediaType
 from clustergraph.kg import writes as store_writes
 from clustergraph.querying.conneg import negotiate
-from clustergraph.errors import BadRequest, NotFound, UnsupportedMediaType
 from clustergraph.querying.media_types import DATASETS, GRAPHS, with_charset
 from clustergraph.web.linked_data import serialize_terms
-from clustergraph.web.openapi_responses import (DATASET_TYPES, TRIPLE_TYPES, WRITE_SECURITY, ErrorForm, content,
-                                                declare, empty, ok, query_parameter)
+from clustergraph.web.openapi_responses import (
+    DATASET_TYPES,
+    TRIPLE_TYPES,
+    WRITE_SECURITY,
+    ErrorForm,
+    content,
+    declare,
+    empty,
+    ok,
+    query_parameter,
+)
 from clustergraph.web.rdf_body import read_triples
 from clustergraph.web.services import Services, services
 from clustergraph.web.write_guard import authorize_write

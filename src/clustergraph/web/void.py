@@ -30,7 +30,13 @@ from clustergraph.errors import NotFound
 from clustergraph.iris import DATA, PREFIXES
 from clustergraph.querying.media_types import SUFFIX_FOR, with_charset
 from clustergraph.remote.store import ReadStore
-from clustergraph.web.linked_data import MEDIA_FOR_SUFFIX, RDF_TYPES, alternate_links, choose_media_type, serialize
+from clustergraph.web.linked_data import (
+    MEDIA_FOR_SUFFIX,
+    RDF_TYPES,
+    alternate_links,
+    choose_media_type,
+    serialize,
+)
 from clustergraph.web.openapi_responses import ErrorForm, declare, ok, query_parameter
 from clustergraph.web.resource_view import PREFIX_DECL
 from clustergraph.web.services import Services, services

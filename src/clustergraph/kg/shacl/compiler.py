@@ -15,7 +15,14 @@ from rdflib.namespace import SH
 
 from clustergraph.errors import ShapesError
 from clustergraph.kg.shacl.components import ComponentParts
-from clustergraph.kg.shacl.model import TARGET, Check, Counter, Subclasses, _Fresh, _Pattern
+from clustergraph.kg.shacl.model import (
+    TARGET,
+    Check,
+    Counter,
+    Subclasses,
+    _Fresh,
+    _Pattern,
+)
 from clustergraph.kg.shacl.sparql import SparqlParts
 from clustergraph.kg.shacl.targets import TargetParts
 

@@ -10,7 +10,6 @@ from rdflib.namespace import SH
 from clustergraph.errors import ShapesError
 from clustergraph.kg.shacl.model import TARGET, _Pattern
 
-
 _CASTABLE = {str(XSD[n]) for n in (
     "boolean", "integer", "decimal", "float", "double", "date", "time", "dateTime", "gYear", "gYearMonth",
     "gMonth", "gMonthDay", "gDay", "duration", "yearMonthDuration", "dayTimeDuration")}

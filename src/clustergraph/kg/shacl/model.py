@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import rdflib
 from rdflib import RDF
 
-
 TARGET = "\u0000target\u0000"  # where a pattern needs the target inside a sub-select
 RDF_TYPE_PATH = f"<{RDF.type}>/<{rdflib.RDFS.subClassOf}>*"
 
