@@ -189,7 +189,7 @@ def test_view_page_states_the_tie_rule_and_the_affiliations(live_server) -> None
         everything = client.get("/network/collaboration", params={"ties": "all"}).text
         bad = client.get("/network/collaboration", params={"ties": "some"})
         exported_graph = client.get("/network/collaboration.json").json()["graph"]
-    assert 'id="tie-rule"' in default and "take part in the same collaboration" in default
+    assert 'id="tie-rule"' in default and "both take part in the same collaboration" in default
     assert "shared affiliations making no tie here" in default and "European Cluster Collaboration Platform" in default
     assert '<option value="collaboration" selected>' in default and 'name="ties"' in default
     assert '<option value="all" selected>' in everything and "of any kind" in everything

@@ -45,10 +45,10 @@ FAMILIES: dict[str, str] = {
 YEARS = ("2022", "2024")
 TIES = ("collaboration", "all")
 TIE_COLLABORATION = f"{ONTOLOGY}tie-collaboration"
-TIE_RULE = ("Two clusters are tied where they take part in the same collaboration: a project, partnership, pilot "
-            "or consortium with a bounded partner set (an initiative whose class has cg:tieKind "
-            "cg:tie-collaboration in the ontology). Registrations on a platform, memberships of networks and "
-            "regional programmes and processes (cg:tie-affiliation) make no tie unless ties=all is asked for.")
+TIE_RULE = ("Two clusters are tied where both take part in the same collaboration: a project, partnership, pilot "
+            "or consortium with a bounded set of partners. Being registered on the same platform, or members of "
+            "the same network, regional programme or policy process, makes no tie here (ties=all adds them). "
+            "Which kinds of initiative tie is stated in the ontology: classes with cg:tieKind cg:tie-collaboration.")
 TIE_RULE_ALL = ("Two clusters are tied where they take part in the same initiative of any kind: collaborations "
                 "(projects, partnerships, pilots, consortia) and affiliations (platform registrations, network "
                 "memberships, regional programmes and processes) alike.")
