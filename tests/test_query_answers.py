@@ -189,3 +189,17 @@ def test_source_gaps(named):
     no_year = [r for r in slides if r["kind"] == "no reference period"]
     # 000: only the R&D spending (2019) of the 16 Lombardy figures has a year
     assert len({r["subject"] for r in no_year}) == 15
+
+
+def test_member_counts_nine_together(named):
+    rows = {r["edition"]: r for r in named("member-counts-nine-together")}
+    # 004's overview infographic: 755 = 555 companies + 109 research organisations + 91 other entities
+    assert {k: rows["2022"][k] for k in ("total", "companies", "researchOrganisations", "otherEntities",
+                                          "clustersCounted")} == {
+        "total": "755", "companies": "555", "researchOrganisations": "109", "otherEntities": "91", "clustersCounted": "9"}
+    # 2024: 002's totals for six clusters (88 + 114 + 31 + 140 + 143 + 114 = 630), 003 Box 1 for CAT.AL, CLM and
+    # LGCA (14 + 100 + 50 = 164): 794, and the row says so.
+    assert rows["2024"]["total"] == "794" and rows["2024"]["clustersCounted"] == "9"
+    assert sorted(rows["2024"]["basis"].split("; ")) == ["2024 report for 6 clusters", "ECCP paper for 3 clusters"]
+    # 002 gives categories for only some clusters: no category is added up over a partial set.
+    assert rows["2024"]["companies"] == rows["2024"]["researchOrganisations"] == rows["2024"]["otherEntities"] == ""

@@ -4,7 +4,7 @@ network pages, errors mapped to statuses once.
 
 Owns: every module in this folder, templates/ and static/.
 May import: sparql, querying, remote, network, kg.layout, kg.store (app, services), kg.writes (store_protocol),
-kg.derived_labels (profile).
+kg.derived_labels (profile, topic_cards).
 The web reaches the store through the query pool or the remote backend's read interface; the only other doors
 into kg are kg.store where the store is opened (app, services) and kg.writes where writes are applied
 (store_protocol: writes run in the web process until issue 16 moves them into workers).

@@ -33,7 +33,7 @@ from clustergraph.querying.media_types import (
     from_format_parameter,
     with_charset,
 )
-from clustergraph.web import ontology_doc, profile, resource_view
+from clustergraph.web import ontology_doc, profile, resource_view, topic_cards
 from clustergraph.web.openapi_responses import ErrorForm, declare, ok, query_parameter
 from clustergraph.web.services import Services, services
 
@@ -176,7 +176,10 @@ def resource(request: Request, rest: RestParam, svc: Services = Depends(services
         card = profile.build_profile(svc, iri) if profile.is_profiled(view.types) else None
         initiative = (profile.build_initiative_profile(svc, iri)
                       if card is None and profile.is_initiative(view.types) else None)
-        context = {"view": view, "profile": card, "initiative": initiative, "alternates": _alternates(base_path)}
+        kind = topic_cards.card_kind(view.types) if card is None and initiative is None else None
+        topic = topic_cards.build_topic_card(svc, iri, kind, view.types) if kind else None
+        context = {"view": view, "profile": card, "initiative": initiative, "topic": topic,
+                   "alternates": _alternates(base_path)}
         response = svc.render(request, "resource.html", context)
         response.headers.update(headers)
         return response
