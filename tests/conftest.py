@@ -48,6 +48,7 @@ BACKENDS = ("embedded", "remote")
 EMBEDDED_ONLY = {
     "test_time_limit": "it watches the worker processes' CPU and their SIGKILL; the remote runner has no workers "
                        "(its time limit is tested in test_remote_backend.py)",
+    "test_accessibility": "it checks the pages' markup, which does not depend on the store behind them",
 }
 BROWSER_ONLY_EMBEDDED = ("drives Chromium over pages whose HTML both backends serve alike (checked over HTTP on "
                          "both); one browser run keeps the slowest suite's time")
