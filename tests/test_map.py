@@ -3,6 +3,7 @@ and the /map page over HTTP (every Lombardy site of a cluster on it, inside its 
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def inside(point: tuple[float, float], multipolygon: list) -> bool:
     hit = False
     for polygon in multipolygon:
         for ring in polygon:
-            for (x0, y0), (x1, y1) in zip(ring, ring[1:]):
+            for (x0, y0), (x1, y1) in itertools.pairwise(ring):
                 if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
                     hit = not hit
     return hit
@@ -88,7 +89,7 @@ def _map_page(live_server) -> tuple[BeautifulSoup, dict]:
 
 
 def test_every_lombardy_site_of_a_cluster_is_a_point_inside_its_region(live_server, project_store) -> None:
-    soup, data = _map_page(live_server)
+    _, data = _map_page(live_server)
     expected = cluster_sites(project_store)
     codes = lombardy_codes(project_store)
     drawn = {(p["href"], p["region"]) for p in data["points"]}

@@ -14,6 +14,7 @@ are rounded to 4 decimals (about 10 m, far below the drawing's resolution).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import re
@@ -84,7 +85,7 @@ def centroid(rings: list[list[list[float]]]) -> list[float]:
     """Area-weighted centroid of a polygon's outer rings (where the map puts the province's points)."""
     area = cx = cy = 0.0
     for r in rings:
-        for (x0, y0), (x1, y1) in zip(r, r[1:]):
+        for (x0, y0), (x1, y1) in itertools.pairwise(r):
             cross = x0 * y1 - x1 * y0
             area += cross
             cx += (x0 + x1) * cross

@@ -27,6 +27,7 @@ QUERY = "sites-by-region"
 NUTS = "http://data.europa.eu/nuts/code/"
 RING = 0.06  # degrees of latitude from the centroid to the first point of a crowded region
 RING_STEP = 0.014  # and more per organisation, so points keep apart
+ELSEWHERE_SHOWN = 20  # sites outside the drawn regions listed by name (at ECCP scale there are thousands)
 SQUASH = 0.55  # the ring is an ellipse, flatter than wide, so it stays inside Milan's region (wide, not tall)
 
 
@@ -168,4 +169,4 @@ def make_router(services: Services) -> APIRouter:
 def map_page(request: Request, svc: Services = Depends(services)) -> Response:
     """Lombardy's NUTS 3 regions shaded by how many clusters have a site there, one point per organisation."""
     site_map = svc.memo("site-map", lambda: build_site_map(svc))
-    return svc.render(request, "map.html", {"map": site_map})
+    return svc.render(request, "map.html", {"map": site_map, "shown": ELSEWHERE_SHOWN})
