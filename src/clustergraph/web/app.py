@@ -30,6 +30,7 @@ from clustergraph.web import (
     named_api,
     network_pages,
     pages,
+    site_map,
     sparql_endpoint,
     status,
     store_protocol,
@@ -109,7 +110,8 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     )
     app.state.services = state
     web_errors.install(app)
-    for module in (sparql_endpoint, store_protocol, named_api, status, void, network_pages, pages, linked_data):
+    for module in (sparql_endpoint, store_protocol, named_api, status, void, network_pages, site_map, pages,
+                   linked_data):
         app.include_router(module.make_router(state))
     app.include_router(api_docs.make_router())
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
