@@ -17,6 +17,7 @@ PAGES = {
     "named query": ("/queries/member-counts-nine-together", "window.resultChartReady === true"),
     "network": ("/network/collaboration", "document.readyState === 'complete'"),
     "browse": ("/browse", "document.readyState === 'complete'"),
+    "map": ("/map", "window.siteMapReady === true"),
 }
 
 

@@ -25,6 +25,7 @@ PAGES = {
     "network": ("/network/collaboration", "document.querySelector('canvas') !== null"),
     "query": ("/query", "true"),
     "browse": ("/browse", "true"),
+    "map": ("/map", "window.siteMapReady === true"),
 }
 
 
