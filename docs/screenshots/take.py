@@ -4,10 +4,12 @@ store (``make build`` first). Run: ``.venv/bin/python docs/screenshots/take.py``
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +24,7 @@ PAGES = {
     "cluster": ("/id/afil", "window.memberChartReady === true"),
     "programme": ("/id/prog-i3", "true"),
     "members": ("/queries/member-counts-nine-together", "window.resultChartReady === true"),
-    "network": ("/network/collaboration", "document.querySelector('canvas') !== null"),
+    "network": ("/network/collaboration", "!!document.querySelector('iframe')?.contentWindow?.network"),
     "query": ("/query", "true"),
     "browse": ("/browse", "true"),
     "map": ("/map", "window.siteMapReady === true"),
@@ -35,7 +37,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def main() -> None:
+@contextlib.contextmanager
+def running_server() -> Iterator[str]:
+    """``clustergraph serve`` over the built store on a free port of 127.0.0.1; yields its base URL."""
     port = free_port()
     exe = Path(sys.executable).with_name("clustergraph")
     server = subprocess.Popen([str(exe), "serve", "--root", str(ROOT), "--host", "127.0.0.1", "--port", str(port)],
@@ -48,23 +52,27 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
-            for size, (width, height) in SIZES.items():
-                page = browser.new_page(viewport={"width": width, "height": height})
-                for name, (path, ready) in PAGES.items():
-                    page.goto(base + path)
-                    page.wait_for_function(ready)
-                    page.wait_for_timeout(500)  # let the network layout settle
-                    out = HERE / f"{name}-{size}.png"
-                    page.screenshot(path=str(out))
-                    print(out.relative_to(ROOT))
-                page.close()
-            browser.close()
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def main() -> None:
+    with running_server() as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        for size, (width, height) in SIZES.items():
+            page = browser.new_page(viewport={"width": width, "height": height})
+            for name, (path, ready) in PAGES.items():
+                page.goto(base + path)
+                page.wait_for_function(ready)
+                page.wait_for_timeout(500)  # let the network layout settle
+                out = HERE / f"{name}-{size}.png"
+                page.screenshot(path=str(out))
+                print(out.relative_to(ROOT))
+            page.close()
+        browser.close()
 
 
 if __name__ == "__main__":
