@@ -104,7 +104,7 @@ def test_format_parameter_overrides_accept(live_server) -> None:
     ("request_kwargs", "status", "needle"),
     [
         ({"params": {"query": LABEL_QUERY}, "headers": {"Accept": "image/png"}}, 406, "offered"),
-        ({"params": {"query": "SELECT ?x WHERE { ?x "}}, 400, "syntax error at 1:"),
+        ({"params": {"query": "SELECT ?x WHERE { ?x "}}, 400, "syntax error at line 1, column"),
         ({"params": {"query": ["ASK {}", "ASK {}"]}}, 400, "2 queries"),
         ({"params": {"query": "  "}}, 400, "no query"),
         ({"params": {"query": "ASK {}", "timeout": "soon"}}, 400, "timeout"),

@@ -97,7 +97,12 @@ class SettingsError(ClusterGraphError):
 
 
 class QuerySyntaxError(QueryError):
-    """A SPARQL text does not parse; the message names the line and column."""
+    """A SPARQL text does not parse; the message names the line and column (also given here when known)."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
 
 
 class QueryRefused(QueryError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import pyoxigraph as ox
 
 from clustergraph.errors import QueryError, QuerySyntaxError, StoreError
 
+_POSITION = re.compile(r"error at (\d+):(\d+):\s*")
 CURRENT = "current"
 BUILDS = "builds"
 KEEP_PREVIOUS = 1
@@ -60,7 +62,7 @@ class EmbeddedStore:
         try:
             return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
-            raise QuerySyntaxError(f"SPARQL syntax {exc.msg}") from exc
+            raise syntax_error(exc.msg) from exc
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
 
@@ -90,6 +92,20 @@ class EmbeddedStore:
             return
         triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         ox.serialize(triples, str(path), fmt)
+
+
+def syntax_error(message: str) -> QuerySyntaxError:
+    """Oxigraph's syntax message with its ``error at L:C`` read out as a line and a column.
+
+    >>> str(syntax_error("error at 2:18: expected one of '}'"))
+    "SPARQL syntax error at line 2, column 18: expected one of '}'"
+    """
+    found = _POSITION.match(message)
+    if found is None:
+        return QuerySyntaxError(f"SPARQL syntax {message}")
+    line, column = int(found[1]), int(found[2])
+    return QuerySyntaxError(f"SPARQL syntax error at line {line}, column {column}: {message[found.end():]}",
+                            line=line, column=column)
 
 
 class StoreRoot:

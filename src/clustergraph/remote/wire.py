@@ -10,6 +10,7 @@ import httpx
 import pyoxigraph as ox
 
 from clustergraph.errors import QueryError, QuerySyntaxError
+from clustergraph.kg.store import syntax_error
 from clustergraph.remote.endpoints import dataset_clause
 from clustergraph.sparql.guard import QueryInfo
 
@@ -40,7 +41,7 @@ def _raise_for_query_status(response: httpx.Response) -> None:
     if response.status_code == 400:
         text = response.text.strip()[:500]
         if text.startswith("error at "):  # Oxigraph names the position like the embedded store does
-            raise QuerySyntaxError(f"SPARQL syntax {text}")
+            raise syntax_error(text)
         raise QuerySyntaxError(f"SPARQL syntax error: the SPARQL server refused the query: {text}")
     if response.status_code >= 300:
         raise QueryError(f"the SPARQL server {response.request.url.copy_with(query=None)} answered "

@@ -32,8 +32,9 @@ from pyparsing import ParseException
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from clustergraph.errors import QueryRefused
+from clustergraph.errors import QueryRefused, QuerySyntaxError
 from clustergraph.sparql.lexer import Token, decode_escapes, tokens
+from clustergraph.sparql.prefixes import first_undeclared_prefix
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
@@ -70,6 +71,7 @@ def inspect_query(sparql: str) -> QueryInfo:
 
     :raises QueryRefused: for SERVICE or LOAD anywhere in the query, for an update sent as a query, or for a
         query nested too deep or too long for the engine.
+    :raises QuerySyntaxError: for a prefixed name whose prefix the query does not declare (with its position).
 
     >>> inspect_query("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }")
     QueryInfo(form='SELECT', has_dataset_clause=True)
@@ -89,6 +91,7 @@ def _inspect(sparql: str) -> QueryInfo:
     words = _words(toks)
     cross_checked = _cross_check(sparql, toks, words, parseQuery, limit=MAX_CROSS_CHECK_TOKENS)
     _refuse_forbidden(_every_word(readings), cross_checked)
+    _refuse_undeclared_prefix(sparql)
     form = next((w for w in words if w in QUERY_FORMS), None)
     first = next((w for w in words if w not in ("BASE", "PREFIX")), None)
     if form is None and first in UPDATE_FORMS:
@@ -104,6 +107,7 @@ def inspect_update(sparql: str) -> None:
 
     :raises QueryRefused: for LOAD or SERVICE anywhere in the update, or for an update nested too deep or too
         long outside its data.
+    :raises QuerySyntaxError: for a prefixed name whose prefix the update does not declare.
 
     >>> inspect_update("INSERT DATA { " + "<urn:a> <urn:b> 1 . " * 3000 + "}")  # 12,000 tokens, all data
     >>> inspect_update("INSERT { <urn:a> <urn:b> ?x } WHERE { BIND(" + "+".join(["1"] * 3000) + " AS ?x) }")
@@ -116,6 +120,14 @@ def inspect_update(sparql: str) -> None:
     toks = readings[0]
     cross_checked = _cross_check(sparql, toks, _words(toks), parseUpdate, limit=None)
     _refuse_forbidden(_every_word(readings), cross_checked)
+    _refuse_undeclared_prefix(sparql)
+
+
+def _refuse_undeclared_prefix(sparql: str) -> None:
+    """A readable syntax error for the first prefixed name whose prefix the text never declares."""
+    missing = first_undeclared_prefix(sparql)
+    if missing is not None:
+        raise QuerySyntaxError(missing.message(), line=missing.line, column=missing.column)
 
 
 def _readings(sparql: str) -> list[list[Token]]:

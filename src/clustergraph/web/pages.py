@@ -138,7 +138,7 @@ def query_page(request: Request, svc: Services = Depends(services)) -> Response:
                 for q in sorted(svc.named_queries.values(), key=lambda q: q.title)]
     context = {"query": given if given is not None else DEFAULT_QUERY, "autorun": bool(given),
                "examples": examples, "base_iri": svc.settings.base_iri, "row_cap": svc.settings.row_cap,
-               "time_limit": svc.settings.time_limit}
+               "time_limit": svc.settings.time_limit, "dumps": DUMPS}
     return svc.render(request, "editor.html", context)
 
 

@@ -42,6 +42,7 @@ from clustergraph.web.services import Services, services
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
+UNCAPPED_TYPES = ("text/csv", "text/tab-separated-values")  # the results rows=all may stream past the row cap
 TRUNCATED_HEADER = "X-Clustergraph-Truncated"
 ROW_CAP_HEADER = "X-Clustergraph-Row-Cap"
 _PROTOCOL_PARAMETERS = [
@@ -51,6 +52,8 @@ _PROTOCOL_PARAMETERS = [
                     {"type": "array", "items": {"type": "string"}}),
     query_parameter("timeout", "Seconds this query may run; can only lower the server's limit.",
                     {"type": "number", "exclusiveMinimum": 0}),
+    query_parameter("rows", "all: every row of a SELECT, streamed as CSV or TSV (format=csv or tsv), past the row cap; "
+                            "the time limit still ends it.", {"type": "string", "enum": ["all"]}),
     query_parameter("format", "Overrides Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf, trig, nq or a media "
                               "type.",
                     {"type": "string", "enum": [name for name, media in SHORT_NAMES.items() if media != HTML]
@@ -98,6 +101,7 @@ class ProtocolRequest:
     named_graphs: list[str]
     timeout: str | None
     format: str | None
+    rows: str | None = None
 
 
 def make_router(services: Services) -> APIRouter:
@@ -147,7 +151,7 @@ def _refuse_update(pairs: list[tuple[str, str]]) -> None:
 def _collect(pairs: list[tuple[str, str]]) -> ProtocolRequest:
     """Check the parameter counts the protocol requires.
 
-    :raises BadRequest: for no query, two queries, an update, or a repeated timeout/format.
+    :raises BadRequest: for no query, two queries, an update, or a repeated timeout/format/rows.
     """
     _refuse_update(pairs)
     queries = [value for key, value in pairs if key == "query"]
@@ -156,7 +160,7 @@ def _collect(pairs: list[tuple[str, str]]) -> ProtocolRequest:
     if len(queries) > 1:
         raise BadRequest(f"{len(queries)} queries in one request: give exactly one 'query' parameter")
     single = {}
-    for name in ("timeout", "format"):
+    for name in ("timeout", "format", "rows"):
         values = [value for key, value in pairs if key == name]
         if len(values) > 1:
             raise BadRequest(f"parameter {name!r} given {len(values)} times")
@@ -167,6 +171,7 @@ def _collect(pairs: list[tuple[str, str]]) -> ProtocolRequest:
         named_graphs=[value for key, value in pairs if key == "named-graph-uri"],
         timeout=single["timeout"],
         format=single["format"],
+        rows=single["rows"],
     )
 
 
@@ -209,6 +214,7 @@ async def run_protocol_query(request: Request, svc: Services, req: ProtocolReque
     results_type, graph_type = choose_media_types(header, graph_form=info.returns_graph)
     for iri in (*req.default_graphs, *req.named_graphs):
         _check_iri(iri)
+    row_cap = row_cap_for(req.rows, svc.settings.row_cap, info.form, results_type)
     job = QueryJob(
         sparql=req.query or "",
         results_media_type=results_type,
@@ -216,12 +222,28 @@ async def run_protocol_query(request: Request, svc: Services, req: ProtocolReque
         default_graph=tuple(req.default_graphs) or None,
         named_graphs=tuple(req.named_graphs) or None,
         union_default_graph=not info.has_dataset_clause,
-        row_cap=svc.settings.row_cap,
+        row_cap=row_cap,
         prefixes=tuple(PREFIXES.items()),
     )
     answer = await svc.pool.run(job, time_limit=time_limit(svc, req.timeout))
     media_type = graph_type if answer.kind == "graph" else results_type
-    return await stream_answer(answer, media_type, svc.settings.row_cap, head_only=request.method == "HEAD")
+    return await stream_answer(answer, media_type, row_cap, head_only=request.method == "HEAD")
+
+
+def row_cap_for(rows: str | None, row_cap: int, form: str, results_type: str) -> int:
+    """The row cap for this request: the server's, or none (0) for ``rows=all`` on a SELECT answered as CSV or
+    TSV. Those stream row by row and hold no answer in memory; the time limit still ends them.
+
+    :raises BadRequest: for another value, another form or another format.
+    """
+    if rows is None or rows == "":
+        return row_cap
+    if rows != "all":
+        raise BadRequest(f"rows={rows[:20]!r} is not understood; the only value is rows=all")
+    if form != "SELECT" or results_type not in UNCAPPED_TYPES:
+        raise BadRequest("rows=all streams the whole answer of a SELECT as CSV or TSV only: ask with format=csv "
+                         "or format=tsv (for whole graphs, use the dumps at /dumps/ or /store)")
+    return 0
 
 
 def _check_iri(iri: str) -> None:

@@ -1,172 +1,152 @@
-/* The SPARQL editor: runs the textarea's query against /sparql and shows the answer as a table.
-   No libraries, no network beyond this server. Every value goes into the page as text, never as HTML. */
+/* The SPARQL editor: YASQE (highlighting, completion, syntax check) over the page's textarea and YASR (table,
+   pivot, chart, raw response) for the answer, both from the vendored YASGUI build, against this server's /sparql.
+
+   Nothing here reaches past this server: prefix completion offers the graph's own prefixes (not prefix.cc), the
+   class and property completers that ask LOV are left off, there is no endpoint field or CORS proxy, and
+   nothing is kept in localStorage, so a shared /query?query=... link always opens what it says.
+   Without JavaScript the form above posts to /sparql instead. */
 "use strict";
 
 (function () {
   const form = document.getElementById("sparql-form");
-  if (!form) return;
+  if (!form || !window.Yasgui) return;
+  const Yasqe = window.Yasgui.Yasqe, Yasr = window.Yasgui.Yasr;
   const textarea = document.getElementById("query");
   const examples = document.getElementById("example");
-  const runButton = document.getElementById("run");
   const statusLine = document.getElementById("status");
   const truncated = document.getElementById("truncated");
-  const errorBox = document.getElementById("error");
-  const table = document.getElementById("results");
-  const raw = document.getElementById("raw");
   const baseIri = form.dataset.baseIri || "";
   let prefixes = {};
   try { prefixes = JSON.parse(form.dataset.prefixes || "{}"); } catch (e) { prefixes = {}; }
 
-  /** The href for an IRI: a local path for our own IRIs, the IRI for http(s), else null. */
-  function linkFor(iri) {
-    if (baseIri && iri.startsWith(baseIri)) return "/" + iri.slice(baseIri.length);
-    if (/^https?:\/\//i.test(iri)) return iri;
-    return null;
+  // The prefix completer, fed from the graph's prefix table instead of prefix.cc; it also adds the PREFIX
+  // line when a known prefixed name is typed without one.
+  Yasqe.forkAutocompleter("prefixes", {
+    name: "graphPrefixes",
+    persistenceId: null,
+    get: Object.entries(prefixes).map(([p, ns]) => p + ": <" + ns + ">").sort(),
+  }, false);
+  // Set on the defaults themselves: a config given to the constructor is merged into them index by index, which
+  // would leave the prefix.cc and LOV completers switched on behind ours.
+  Yasqe.defaults.autocompleters.splice(0, Yasqe.defaults.autocompleters.length, "graphPrefixes", "variables");
+  Yasr.defaults.pluginOrder.splice(0, Yasr.defaults.pluginOrder.length, "table", "pivot", "chart", "response");
+
+  const editorEl = document.getElementById("yasqe");
+  editorEl.hidden = false;
+  form.hidden = true;
+  const yasqe = new Yasqe(editorEl, {
+    value: textarea.value,
+    persistenceId: null,
+    consumeShareLink: null,  // the default reads endpoint= from the address; this page reads only ?query=
+    requestConfig: {
+      endpoint: "/sparql",
+      method: "POST",
+      acceptHeaderSelect: "application/sparql-results+json",
+      acceptHeaderGraph: "text/turtle",
+      headers: {},
+      args: [],
+      namedGraphs: [],
+      defaultGraphs: [],
+    },
+    createShareableLink: shareLink,
+    editorHeight: window.innerWidth < 700 ? "220px" : "300px",
+    resizeable: true,
+  });
+  const yasr = new Yasr(document.getElementById("yasr"), {
+    persistenceId: null,
+    prefixes: prefixes,
+    defaultPlugin: "table",
+    getPlainQueryLinkToEndpoint: function () { return "/sparql?query=" + encodeURIComponent(yasqe.getValue()); },
+  });
+  window.cgEditor = {yasqe: yasqe, yasr: yasr};
+
+  function shareLink() {
+    return location.origin + "/query?query=" + encodeURIComponent(yasqe.getValue());
   }
 
-  /** A prefixed name for an IRI when a known namespace fits and the rest is a plain local name. */
-  function compact(iri) {
-    let best = null;
-    for (const [prefix, ns] of Object.entries(prefixes)) {
-      if (iri.startsWith(ns) && (!best || ns.length > best[1].length)) best = [prefix, ns];
+  /** Download links that fit the query's form: every row of a SELECT as CSV, a graph as Turtle. */
+  function updateLinks() {
+    const q = encodeURIComponent(yasqe.getValue());
+    const type = (yasqe.getQueryType() || "SELECT").toUpperCase();
+    const csv = document.getElementById("download-csv");
+    const json = document.getElementById("download-json");
+    if (type === "CONSTRUCT" || type === "DESCRIBE") {
+      csv.textContent = "Turtle";
+      csv.href = "/sparql?query=" + q + "&format=ttl";
+      json.textContent = "N-Triples";
+      json.href = "/sparql?query=" + q + "&format=nt";
+    } else {
+      csv.textContent = type === "ASK" ? "CSV" : "CSV, every row";
+      csv.href = "/sparql?query=" + q + "&format=csv" + (type === "ASK" ? "" : "&rows=all");
+      json.textContent = "JSON";
+      json.href = "/sparql?query=" + q + "&format=json";
     }
-    if (!best) return iri;
-    const local = iri.slice(best[1].length);
-    return local && !/[\/#]/.test(local) ? best[0] + ":" + local : iri;
-  }
-
-  function updateLinks(query) {
-    const q = encodeURIComponent(query);
-    document.getElementById("download-csv").href = "/sparql?query=" + q + "&format=csv";
-    document.getElementById("download-json").href = "/sparql?query=" + q + "&format=json";
+    document.getElementById("truncated-csv").href = "/sparql?query=" + q + "&format=csv&rows=all";
     document.getElementById("share").href = "/query?query=" + q;
   }
 
-  function cellFor(binding) {
-    const td = document.createElement("td");
-    if (!binding) return td;
-    if (binding.type === "uri") {
-      const href = linkFor(binding.value);
-      const node = document.createElement(href ? "a" : "span");
-      if (href) {
-        node.href = href;
-        if (!href.startsWith("/")) { node.rel = "nofollow noopener noreferrer"; node.className = "external"; }
-      }
-      node.title = binding.value;
-      node.textContent = compact(binding.value);
-      td.appendChild(node);
-    } else if (binding.type === "bnode") {
-      td.textContent = "_:" + binding.value;
-      td.className = "bnode";
-    } else {
-      td.textContent = binding.value;
-      if (binding["xml:lang"] && binding["xml:lang"] !== "en") {
-        const lang = document.createElement("span");
-        lang.className = "lang";
-        lang.textContent = " @" + binding["xml:lang"];
-        td.appendChild(lang);
-      }
+  /** Our own IRIs open their page on this server rather than at the persistent address. */
+  function localise(anchor) {
+    const href = anchor.getAttribute("href") || "";
+    if (baseIri && href.startsWith(baseIri)) {
+      anchor.setAttribute("href", "/" + href.slice(baseIri.length));
+      anchor.removeAttribute("target");
     }
-    return td;
+  }
+  const resultsEl = document.getElementById("yasr");
+  for (const kind of ["click", "mouseover", "focusin"]) {
+    resultsEl.addEventListener(kind, function (event) {
+      const anchor = event.target.closest && event.target.closest("a[href]");
+      if (anchor) localise(anchor);
+    }, true);
+  }
+  yasr.on("drawn", function () { resultsEl.querySelectorAll("a[href]").forEach(localise); });
+
+  let marked = null;
+  /** Underline the line and column a server error names ("line 2, column 8"). */
+  function markError(text) {
+    const found = /line (\d+), column (\d+)/.exec(text || "");
+    if (!found) return;
+    const line = Number(found[1]) - 1, ch = Math.max(Number(found[2]) - 1, 0);
+    const doc = yasqe.getDoc();
+    if (line >= doc.lineCount()) return;
+    const end = doc.getLine(line).slice(ch).search(/[\s{}()]|$/);
+    marked = doc.markText({line: line, ch: ch}, {line: line, ch: ch + Math.max(end, 1)},
+                          {className: "server-error", title: text});
   }
 
-  function showTable(vars, bindings) {
-    const head = table.tHead, body = table.tBodies[0];
-    head.replaceChildren();
-    body.replaceChildren();
-    const tr = document.createElement("tr");
-    for (const v of vars) {
-      const th = document.createElement("th");
-      th.scope = "col";
-      th.textContent = v;
-      tr.appendChild(th);
-    }
-    head.appendChild(tr);
-    const fragment = document.createDocumentFragment();
-    for (const row of bindings) {
-      const line = document.createElement("tr");
-      for (const v of vars) line.appendChild(cellFor(row[v]));
-      fragment.appendChild(line);
-    }
-    body.appendChild(fragment);
-    table.hidden = false;
-  }
-
-  function reset() {
-    errorBox.hidden = true;
-    errorBox.textContent = "";
+  yasqe.on("change", function () {
+    if (marked) { marked.clear(); marked = null; }
+    updateLinks();
+  });
+  yasqe.on("query", function () {
     truncated.hidden = true;
-    table.hidden = true;
-    raw.hidden = true;
-    raw.textContent = "";
-  }
-
-  async function show(response, started) {
-    const elapsed = Math.round(performance.now() - started);
-    if (!response.ok) {
-      const body = await response.text();
-      errorBox.textContent = "Error " + response.status + ": " + (body.trim() || response.statusText);
-      errorBox.hidden = false;
-      statusLine.textContent = "The query failed after " + elapsed + " ms.";
+    statusLine.textContent = "Running…";
+    history.replaceState(null, "", "/query?query=" + encodeURIComponent(yasqe.getValue()));
+    updateLinks();
+  });
+  yasqe.on("queryResponse", function (_yasqe, response, duration) {
+    yasr.setResponse(response, duration);
+    const headers = (response && (response.header || (response.response && response.response.header))) || {};
+    truncated.hidden = headers["x-clustergraph-truncated"] !== "true";
+    const failed = response && response.status >= 400 || (response && response.response && response.response.status >= 400);
+    if (failed) {
+      const body = (response.response && response.response.text) || response.text || "";
+      statusLine.textContent = "The query failed.";
+      markError(body);
       return;
     }
-    truncated.hidden = response.headers.get("X-Clustergraph-Truncated") !== "true";
-    const type = response.headers.get("Content-Type") || "";
-    if (type.includes("json")) {
-      const data = await response.json();
-      if (typeof data.boolean === "boolean") {
-        statusLine.textContent = "Answer: " + data.boolean + " (" + elapsed + " ms).";
-        return;
-      }
-      const bindings = (data.results && data.results.bindings) || [];
-      showTable((data.head && data.head.vars) || [], bindings);
-      statusLine.textContent = bindings.length + (bindings.length === 1 ? " row" : " rows") + " in " + elapsed + " ms.";
-    } else {
-      raw.textContent = await response.text();
-      raw.hidden = false;
-      statusLine.textContent = "Graph answer (" + type.split(";")[0] + ") in " + elapsed + " ms.";
-    }
-  }
+    const rows = yasr.results && yasr.results.getBindings ? (yasr.results.getBindings() || []).length : 0;
+    statusLine.textContent = rows + (rows === 1 ? " row" : " rows") + " in " + duration + " ms.";
+  });
 
-  async function run() {
-    const query = textarea.value;
-    reset();
-    updateLinks(query);
-    history.replaceState(null, "", "/query?query=" + encodeURIComponent(query));
-    statusLine.textContent = "Running…";
-    runButton.disabled = true;
-    const started = performance.now();
-    try {
-      const response = await fetch("/sparql", {
-        method: "POST",
-        headers: {"Content-Type": "application/x-www-form-urlencoded",
-                  "Accept": "application/sparql-results+json, text/turtle;q=0.9"},
-        body: new URLSearchParams({query: query}),
-      });
-      await show(response, started);
-    } catch (err) {
-      errorBox.textContent = "The server could not be reached: " + err;
-      errorBox.hidden = false;
-      statusLine.textContent = "";
-    } finally {
-      runButton.disabled = false;
-    }
-  }
-
-  form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
   examples.addEventListener("change", function () {
     const option = examples.selectedOptions[0];
     if (option && option.dataset.sparql) {
-      textarea.value = option.dataset.sparql;
-      updateLinks(textarea.value);
+      yasqe.setValue(option.dataset.sparql);
+      yasqe.focus();
     }
   });
-  textarea.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      run();
-    }
-  });
-  textarea.addEventListener("input", function () { updateLinks(textarea.value); });
-  if (form.dataset.autorun === "true") run();
+  updateLinks();
+  if (form.dataset.autorun === "true") yasqe.query().catch(function () {});
 })();
