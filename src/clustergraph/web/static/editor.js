@@ -59,6 +59,11 @@
     getPlainQueryLinkToEndpoint: function () { return "/sparql?query=" + encodeURIComponent(yasqe.getValue()); },
   });
   window.cgEditor = {yasqe: yasqe, yasr: yasr};
+  // CodeMirror's hidden input carries no label of its own (axe: "form elements must have labels").
+  const input = yasqe.getInputField();
+  if (input) { input.setAttribute("aria-label", "SPARQL query"); }
+  // A long query scrolls inside the editor: keyboard users reach that region too.
+  yasqe.getScrollerElement().setAttribute("tabindex", "0");
 
   function shareLink() {
     return location.origin + "/query?query=" + encodeURIComponent(yasqe.getValue());
