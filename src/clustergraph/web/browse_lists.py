@@ -10,8 +10,9 @@ bad parameters raise :class:`BadRequest` naming the parameter.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,6 +28,7 @@ from clustergraph.web.catalogue import Kind, Labels, Select, fold
 CG = ONTOLOGY
 DCT_SOURCE = PREFIXES["dct"] + "source"
 PAGE_SIZE = 100
+KEPT_FILTERS = 16  # searches and facet choices whose rows and counts an index keeps
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
@@ -160,20 +162,21 @@ class Row:
                        (best.year, best.value, best.approximate, best.lower_bound)})
         return Figure(best.value, best.year, best.approximate, best.lower_bound, tuple(same))
 
-    def matches(self, needle: str) -> bool:
-        """Whether ``needle`` (already folded) is in a name, the label or the IRI's last segment."""
-        return needle in self.haystack
-
 
 @dataclass
 class Index:
-    """Every resource of a kind, with what the list filters and sorts on (computed once per build)."""
+    """Every resource of a kind, with what the list filters and sorts on (computed once per build), sorted by
+    name; the rows and facet counts of the last few searches and facet choices are kept, so paging and
+    re-sorting do not filter again."""
 
     kind: Kind
     rows: list[Row]
     document_names: dict[str, str]
     document_editions: dict[str, str]
     _values: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _filtered: dict[tuple[Any, ...], tuple[list[Row], dict[str, Counter[str]]]] = field(default_factory=dict,
+                                                                                     repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def values(self, facet: Facet) -> frozenset[str]:
         """Every value ``facet`` takes on some row (gathered on first use)."""
@@ -212,7 +215,8 @@ def build_index(select: Select, queries: Mapping[str, NamedQuery], kind: Kind, l
         add_initiative_figures(select, queries, rows)
     names = {doc: name or compact(doc) for doc, (name, _) in documents.items()}
     editions = {doc: edition for doc, (_, edition) in documents.items()}
-    return Index(kind, list(rows.values()), names, editions)
+    by_name = sorted(rows.values(), key=lambda row: (row.label.casefold(), row.iri))
+    return Index(kind, by_name, names, editions)
 
 
 def facet_pairs(select: Select, queries: Mapping[str, NamedQuery], kind: Kind, facet: Facet,
@@ -441,21 +445,9 @@ def listing(index: Index, state: State, labels: Labels) -> Listing:
     """
     facets = FACETS.get(index.kind.slug, ())
     wanted = {f.param: set(state.selected(f.param)) for f in facets}
-    needle = fold(state.q.strip())
-    counts: dict[str, Counter[str]] = {f.param: Counter() for f in facets}
-    shown: list[Row] = []
-    for row in index.rows:
-        if needle and not row.matches(needle):
-            continue
-        failing = [f.param for f in facets if wanted[f.param] and not wanted[f.param] & row.facets.get(f.param, set())]
-        if not failing:
-            shown.append(row)
-        if len(failing) <= 1:
-            for f in facets:
-                if not failing or failing == [f.param]:
-                    counts[f.param].update(row.facets.get(f.param, ()))
+    shown, counts = filtered(index, fold(state.q.strip()), wanted)
     sources = frozenset(state.selected("source"))
-    figures = {row.iri: row.member_figure(sources, index.document_names) for row in shown} \
+    figures = {row.iri: row.member_figure(sources, index.document_names) for row in shown if row.observations} \
         if state.sort == "members" else {}
     shown = sort_rows(shown, state, figures)
     pages = max(1, -(-len(shown) // PAGE_SIZE))
@@ -470,6 +462,33 @@ def listing(index: Index, state: State, labels: Labels) -> Listing:
     return Listing(page_rows, len(shown), len(index.rows), state.page, pages, [v for v in views if v.values], names)
 
 
+def filtered(index: Index, needle: str, wanted: dict[str, set[str]]) -> tuple[list[Row], dict[str, Counter[str]]]:
+    """The rows (in name order) whose names contain ``needle`` and that have a chosen value of every facet with
+    one, and each facet's disjunctive counts; the last :data:`KEPT_FILTERS` answers are kept on the index."""
+    key = (needle, tuple(sorted((name, tuple(sorted(values))) for name, values in wanted.items())))
+    with index._guard:
+        if key in index._filtered:
+            return index._filtered[key]
+    params = [name for name, values in wanted.items() if values]
+    counts: dict[str, Counter[str]] = {name: Counter() for name in wanted}
+    shown: list[Row] = []
+    for row in index.rows:
+        if needle and needle not in row.haystack:
+            continue
+        failing = [name for name in params if not wanted[name] & row.facets.get(name, set())]
+        if not failing:
+            shown.append(row)
+            for name, values in row.facets.items():
+                counts[name].update(values)
+        elif len(failing) == 1:
+            counts[failing[0]].update(row.facets.get(failing[0], ()))
+    with index._guard:
+        if len(index._filtered) >= KEPT_FILTERS:
+            index._filtered.pop(next(iter(index._filtered)))
+        index._filtered[key] = (shown, counts)
+    return shown, counts
+
+
 def facet_values(index: Index, facet: Facet, counts: Counter[str], chosen: set[str], state: State,
                  labels: Labels) -> list[FacetValue]:
     """A facet's values with counts: chosen ones always, others when some row has them; most rows first."""
@@ -481,19 +500,19 @@ def facet_values(index: Index, facet: Facet, counts: Counter[str], chosen: set[s
     return sorted(values, key=lambda v: (-v.count, v.label.casefold(), v.iri))
 
 
-def sort_rows(rows: list[Row], state: State, figures: Mapping[str, Figure | None]) -> list[Row]:
-    """``rows`` in the state's order; rows without the figure sorted on go last, by name, either way."""
-    by_name = sorted(rows, key=lambda row: (row.label.casefold(), row.iri))
+def sort_rows(by_name: list[Row], state: State, figures: Mapping[str, Figure | None]) -> list[Row]:
+    """``by_name`` (rows in name order) in the state's order; rows without the figure sorted on go last, by
+    name, either way."""
     if state.sort == "name":
         return by_name[::-1] if state.order == "desc" else by_name
-    keys: dict[str, Callable[[Row], Any]] = {
-        "members": lambda row: figures[row.iri].value if figures.get(row.iri) else None,
-        "initiatives": lambda row: row.initiatives,
-        "partners": lambda row: row.partners,
-        "contribution": lambda row: row.contribution.amount if row.contribution else None,
-    }
-    key = keys[state.sort]
-    known = [row for row in by_name if key(row) is not None]
-    missing = [row for row in by_name if key(row) is None]
-    known.sort(key=key, reverse=state.order == "desc")  # stable: equal figures stay in name order
+    if state.sort == "members":
+        value: dict[str, Any] = {iri: figure.value for iri, figure in figures.items() if figure}
+    else:
+        attribute = {"initiatives": "initiatives", "partners": "partners", "contribution": "contribution"}[state.sort]
+        value = {row.iri: getattr(row, attribute) for row in by_name if getattr(row, attribute) is not None}
+        if state.sort == "contribution":
+            value = {iri: money.amount for iri, money in value.items()}
+    known = [row for row in by_name if row.iri in value]
+    missing = [row for row in by_name if row.iri not in value]
+    known.sort(key=lambda row: value[row.iri], reverse=state.order == "desc")  # stable: ties stay in name order
     return known + missing

@@ -111,6 +111,8 @@ def fold(text: str) -> str:
     >>> fold("Mobilità") == fold("MOBILITA")
     True
     """
+    if text.isascii():  # most names: nothing to drop, and casefold is lower (ten times faster at ECCP scale)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -90,9 +90,10 @@ def home(request: Request, svc: Services = Depends(services)) -> Response:
 
 
 def _warm(svc: Services) -> None:
-    """Compute the home page's facts at start, so no visitor waits for them."""
+    """Compute the home page's facts and the cluster list's index at start, so no visitor waits for them."""
     try:
         svc.memo("home", lambda: home_facts(svc))
+        browse_index_of(svc, catalogue.KINDS_BY_SLUG["clusters"])
     except Exception:  # noqa: BLE001 - a warm-up must never stop the server; the page reports errors itself
         log.exception("could not compute the home page ahead of time")
 
@@ -138,14 +139,20 @@ def browse_kind(kind: KindParam, request: Request, svc: Services = Depends(servi
     if chosen is None:
         raise NotFound(f"no browsable kind {kind!r}; known kinds: {', '.join(catalogue.KINDS_BY_SLUG)}")
     labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
-    index = svc.memo(f"browse-index:{chosen.slug}",
-                     lambda: browse_lists.build_index(svc.select, svc.named_queries, chosen, labels))
+    index = browse_index_of(svc, chosen)
     state = browse_lists.parse_state(index, request.query_params.multi_items(), catalogue.MAX_SEARCH)
     listing = browse_lists.listing(index, state, labels)
     entries = catalogue.page_entries(svc.select, chosen, labels, [(r.row.iri, r.row.types) for r in listing.rows])
     context = {"kind": chosen, "rows": list(zip(listing.rows, entries, strict=True)), "listing": listing,
                "state": state, "q": state.q, "sorts": browse_lists.SORTS.get(chosen.slug, ()), "compact": compact}
     return svc.render(request, "browse_class.html", context)
+
+
+def browse_index_of(svc: Services, kind: catalogue.Kind) -> browse_lists.Index:
+    """The browse index of ``kind`` for the current build (seconds at ECCP scale the first time)."""
+    labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
+    return svc.memo(f"browse-index:{kind.slug}",
+                    lambda: browse_lists.build_index(svc.select, svc.named_queries, kind, labels))
 
 
 def query_page(request: Request, svc: Services = Depends(services)) -> Response:
