@@ -252,7 +252,7 @@ def parse_named_query(path: Path) -> NamedQuery:
     return query
 
 
-GROUPS = ("questions", "network")  # analysts' questions; the rows behind the network views
+GROUPS = ("questions", "network", "browse")  # analysts' questions; the rows behind the network views and browse lists
 
 
 def _parse_chart(path: Path, lineno: int, spec: str) -> tuple[str, tuple[str, ...]]:

@@ -19,7 +19,7 @@ from clustergraph import __version__
 from clustergraph.errors import NamedQueryError, NotFound, StoreError
 from clustergraph.iris import compact
 from clustergraph.querying.named import NamedQuery, Param
-from clustergraph.web import catalogue
+from clustergraph.web import browse_lists, catalogue
 from clustergraph.web.named_api import NamedResult, parameter_values, run_named
 from clustergraph.web.openapi_responses import ErrorForm, html_page, query_parameter
 from clustergraph.web.resource_view import labels_for
@@ -54,8 +54,19 @@ def make_router(services: Services) -> APIRouter:
     add("/browse", browse_index, methods=["GET"], summary="Browsable kinds", response_class=Response,
         responses=html_page(503))
     add("/browse/{kind}", browse_kind, methods=["GET"], summary="Resources of one kind", response_class=Response,
-        responses=html_page(404, 503, form=ErrorForm.PAGE_OR_JSON),
-        openapi_extra={"parameters": [query_parameter("q", "Only resources whose names contain this text.")]})
+        responses=html_page(400, 404, 503, form=ErrorForm.PAGE_OR_JSON),
+        openapi_extra={"parameters": [
+            query_parameter("q", "Only resources whose names contain this text."),
+            *(query_parameter(name, f"Only resources with this {what} (an IRI or compact IRI; repeat for any of "
+                              "several).", {"type": "array", "items": {"type": "string"}}, explode=True)
+              for name, what in (("kind", "kind (class or cluster type)"), ("ecosystem", "S3 reference ecosystem"),
+                                 ("family", "initiative family"), ("programme", "funding programme"),
+                                 ("adopter", "adopting body"), ("source", "source document (edition)"))),
+            query_parameter("sort", "Sort by: name, members, initiatives, partners or contribution (as the kind "
+                            "offers).", {"type": "string", "default": "name"}),
+            query_parameter("order", "Sort order.", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}),
+            query_parameter("page", f"Page ({browse_lists.PAGE_SIZE} rows each).",
+                            {"type": "integer", "minimum": 1, "default": 1})]})
     add("/search", search_page, methods=["GET"], summary="Find resources by name", response_class=Response,
         responses=html_page(503),
         openapi_extra={"parameters": [query_parameter("q", "Text the names contain (accents and case aside).")]})
@@ -79,9 +90,10 @@ def home(request: Request, svc: Services = Depends(services)) -> Response:
 
 
 def _warm(svc: Services) -> None:
-    """Compute the home page's facts at start, so no visitor waits for them."""
+    """Compute the home page's facts and the cluster list's index at start, so no visitor waits for them."""
     try:
         svc.memo("home", lambda: home_facts(svc))
+        browse_index_of(svc, catalogue.KINDS_BY_SLUG["clusters"])
     except Exception:  # noqa: BLE001 - a warm-up must never stop the server; the page reports errors itself
         log.exception("could not compute the home page ahead of time")
 
@@ -116,19 +128,31 @@ def search_page(request: Request, svc: Services = Depends(services)) -> Response
 
 
 def browse_kind(kind: KindParam, request: Request, svc: Services = Depends(services)) -> Response:
-    """One kind's resources as a table, narrowed by ``?q=`` (a case-insensitive substring of the names).
+    """One kind's resources as a table: narrowed by ``?q=`` (a case-insensitive substring of the names) and by
+    facets (``?kind=``, ``?ecosystem=``, ``?family=``, ``?programme=``, ``?source=``, repeatable), sorted by
+    ``?sort=`` and ``?order=``, one ``?page=`` at a time.
 
     :raises NotFound: for an unknown kind.
+    :raises BadRequest: naming the parameter, for a sort, order, page or facet value the list does not have.
     """
     chosen = catalogue.KINDS_BY_SLUG.get(kind)
     if chosen is None:
         raise NotFound(f"no browsable kind {kind!r}; known kinds: {', '.join(catalogue.KINDS_BY_SLUG)}")
-    search = request.query_params.get("q", "")[: catalogue.MAX_SEARCH]
     labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
-    entries = catalogue.browse(svc.select, chosen, labels, search)
-    total = catalogue.kind_counts(svc.select)[chosen.slug] if search else len(entries)
-    context = {"kind": chosen, "entries": entries, "q": search, "total": total, "compact": compact}
+    index = browse_index_of(svc, chosen)
+    state = browse_lists.parse_state(index, request.query_params.multi_items(), catalogue.MAX_SEARCH)
+    listing = browse_lists.listing(index, state, labels)
+    entries = catalogue.page_entries(svc.select, chosen, labels, [(r.row.iri, r.row.types) for r in listing.rows])
+    context = {"kind": chosen, "rows": list(zip(listing.rows, entries, strict=True)), "listing": listing,
+               "state": state, "q": state.q, "sorts": browse_lists.SORTS.get(chosen.slug, ()), "compact": compact}
     return svc.render(request, "browse_class.html", context)
+
+
+def browse_index_of(svc: Services, kind: catalogue.Kind) -> browse_lists.Index:
+    """The browse index of ``kind`` for the current build (seconds at ECCP scale the first time)."""
+    labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
+    return svc.memo(f"browse-index:{kind.slug}",
+                    lambda: browse_lists.build_index(svc.select, svc.named_queries, kind, labels))
 
 
 def query_page(request: Request, svc: Services = Depends(services)) -> Response:
@@ -155,7 +179,8 @@ def named_queries_page(request: Request, svc: Services = Depends(services)) -> R
     feed the network views apart."""
     queries = sorted(svc.named_queries.values(), key=lambda q: q.title)
     groups = [("questions", "Questions", [q for q in queries if q.group == "questions"]),
-              ("network", "Queries behind the network views", [q for q in queries if q.group == "network"])]
+              ("network", "Queries behind the network views", [q for q in queries if q.group == "network"]),
+              ("browse", "Queries behind the browse lists", [q for q in queries if q.group == "browse"])]
     return svc.render(request, "named_queries.html", {"queries": queries, "groups": groups})
 
 
