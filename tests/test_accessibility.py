@@ -16,7 +16,7 @@ PAGES = {
     "query": ("/query", "document.readyState === 'complete'"),
     "named query": ("/queries/member-counts-nine-together", "window.resultChartReady === true"),
     "network": ("/network/collaboration", "document.readyState === 'complete'"),
-    "browse": ("/browse", "document.readyState === 'complete'"),
+    "browse": ("/browse/clusters", "document.readyState === 'complete'"),
     "map": ("/map", "window.siteMapReady === true"),
 }
 

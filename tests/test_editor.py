@@ -47,6 +47,9 @@ def test_rows_all_streams_every_row_past_the_cap(live_server) -> None:
         refused = [client.get("/sparql", params={"query": q, "format": f, "rows": "all"})
                    for q, f in ((EVERYTHING, "json"), ("CONSTRUCT WHERE { ?s ?p ?o }", "ttl"))]
         odd = client.get("/sparql", params={"query": EVERYTHING, "format": "csv", "rows": "some"})
+        named_page = BeautifulSoup(client.get("/queries/policy-instruments").text, "html.parser")
+        every_link = named_page.find(id="every-row")["href"]
+        named_every = client.get(every_link)
     total = int(count.json()["results"]["bindings"][0]["n"]["value"])
     assert total > 25
     assert capped.headers["x-clustergraph-truncated"] == "true"
@@ -57,6 +60,9 @@ def test_rows_all_streams_every_row_past_the_cap(live_server) -> None:
     for response in (*refused, odd):
         assert response.status_code == 400
     assert "CSV or TSV" in refused[0].text and "dumps" in refused[0].text
+    # A named query's page cut at the cap links to the same uncapped CSV of the query it ran.
+    assert len(named_page.select("#results tbody tr, table.results tbody tr")) == 25
+    assert len(list(csv.reader(io.StringIO(named_every.text)))) - 1 > 25
 
 
 def test_query_page_links_the_uncapped_csv_and_the_dumps(live_server) -> None:

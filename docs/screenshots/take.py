@@ -26,7 +26,7 @@ PAGES = {
     "members": ("/queries/member-counts-nine-together", "window.resultChartReady === true"),
     "network": ("/network/collaboration", "!!document.querySelector('iframe')?.contentWindow?.network"),
     "query": ("/query", "true"),
-    "browse": ("/browse", "true"),
+    "browse": ("/browse/clusters", "true"),
     "map": ("/map", "window.siteMapReady === true"),
 }
 

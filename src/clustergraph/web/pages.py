@@ -211,7 +211,8 @@ async def named_query_page(name: str, request: Request, svc: Services = Depends(
         return svc.render(request, "named_query.html", context, status_code=400)
     result: NamedResult = await run_named(svc, query, sparql, request.query_params.get("timeout"))
     labels = result_labels(svc, result)
-    context.update(result=result, editor=f"/query?query={quote(sparql, safe='')}", labels=labels,
+    context.update(result=result, editor=f"/query?query={quote(sparql, safe='')}", dumps=DUMPS,
+                   every_row=f"/sparql?query={quote(sparql, safe='')}&format=csv&rows=all", labels=labels,
                    number=number_text, chart=chart_data(query, result, labels))
     return svc.render(request, "named_query.html", context)
 
