@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run build validate stats serve test bench load clean
+.PHONY: run build validate stats serve test bench load clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ serve: $(STAMP)
 run: build
 	$(BIN)/clustergraph stats
 	$(BIN)/clustergraph serve --host 127.0.0.1 --port 8000
+
+# The README's screenshots (docs/screenshots/), from a server over the built store, in Debian's chromium.
+screenshots: build
+	$(BIN)/python docs/screenshots/take.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
