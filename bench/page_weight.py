@@ -2,7 +2,8 @@
 (390×844) size, each in a fresh browser context (cold cache), in Debian's headless Chromium, against a server
 started here on 127.0.0.1 over the built store (``make build`` first).
 
-Weight: bytes of every response body the page loaded (uncompressed) and the number of requests. Drawing: ms
+Weight: bytes of every response body as transferred (gzipped where the server compresses: static files) and
+the number of requests. Drawing: ms
 from navigation start until the page's chart, map or network says it has drawn (or the load event for pages
 without one). A measurement, not a target: the figures go in issue 14's closing note.
 Usage: ``.venv/bin/python bench/page_weight.py``."""

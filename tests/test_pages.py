@@ -287,3 +287,18 @@ def test_home_offers_starter_questions_that_answer(live_server) -> None:
         assert len(links) >= 5 and any(h.startswith("/network/") for h in links)
         for href in links:
             assert client.get(href).status_code == 200, href
+
+
+def test_static_files_go_gzipped_to_clients_that_accept_it(live_server) -> None:
+    """The vendored editor is 1 MB as is; a browser (which accepts gzip) gets it compressed, the same bytes."""
+    import gzip
+
+    import httpx
+
+    url = live_server.url + "/static/vendor/yasgui/yasgui.min.js"
+    plain = httpx.get(url, headers={"Accept-Encoding": "identity"})
+    with httpx.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as packed:
+        raw = b"".join(packed.iter_raw())
+        assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content) / 2
