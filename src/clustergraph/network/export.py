@@ -7,8 +7,9 @@ networkx with the same nodes, edges and attribute values.
 Graph attributes say how the view was made: ``betweenness`` (``exact``, or ``approximate: k of n sampled
 sources, seed 42``), ``ties`` and ``tie_rule`` (what ties two clusters) with ``affiliations`` (the items that make
 no collaboration tie), ``max_members`` and ``left_out`` (the items left out of the collaboration projection,
-``label (n clusters)``). GraphML and JSON carry them as graph data; GEXF, which has no graph attributes,
-states them in the graph's ``name``.
+``label (n clusters)``). GraphML and JSON carry them as graph data; GEXF, which has no graph attributes (and
+whose schema allows no ``name`` on ``<graph>``), states them one per line in ``<meta><description>``. Both XML
+exports validate against their published schemas (tests/schemas/).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import xml.etree.ElementTree as ET
 
 import networkx as nx
+from networkx.readwrite.gexf import GEXFWriter
 
 NODE_COLUMNS = ("label", "kind", "members", "community", "degree", "weighted_degree", "betweenness", "harmonic",
                 "articulation", "x", "y")
@@ -74,20 +77,42 @@ def _scalar(value: object) -> str | int | float | bool:
 
 
 def to_gexf(graph: nx.Graph) -> bytes:
-    buffer = io.BytesIO()
+    """GEXF 1.2 (Gephi): the graph notes go in ``<meta><description>``, the one place the schema has for them."""
     out = flat(graph)
     notes = out.graph
     out.graph = {}
+    writer = GEXFWriter(version="1.2draft")
+    writer.add_graph(out)
+    writer.graph_element.attrib.pop("name", None)  # networkx writes name="" always; GEXF 1.2 and 1.3 forbid it
     if notes:
-        out.graph["name"] = "; ".join(f"{k}: {v if v != '' else 'none'}" for k, v in notes.items())
-    nx.write_gexf(out, buffer)
+        meta = writer.xml.find("meta")
+        assert meta is not None  # GEXFWriter always writes <meta><creator>
+        ET.SubElement(meta, "description").text = gexf_description(notes)
+    buffer = io.BytesIO()
+    writer.write(buffer)
     return buffer.getvalue()
+
+
+def gexf_description(notes: dict[str, str | int]) -> str:
+    """The graph notes as ``key: value`` lines (``none`` for an empty value)."""
+    return "\n".join(f"{k}: {v if v != '' else 'none'}" for k, v in notes.items())
 
 
 def to_graphml(graph: nx.Graph) -> bytes:
+    """GraphML 1.0. Its schema takes only an NMTOKEN as a node id, which an IRI (with its ``/``) is not, so nodes
+    are ``n0``, ``n1``, ... in sorted order, each with its IRI as the ``iri`` data key."""
     buffer = io.BytesIO()
-    nx.write_graphml(flat(graph), buffer)
+    out = flat(graph)
+    for node in out:
+        out.nodes[node]["iri"] = str(node)
+    nx.write_graphml(nx.relabel_nodes(out, {node: f"n{i}" for i, node in enumerate(out)}), buffer)
     return buffer.getvalue()
+
+
+def from_graphml(data: bytes) -> nx.Graph:
+    """A :func:`to_graphml` file read back, its nodes named by their IRIs again."""
+    graph = nx.read_graphml(io.BytesIO(data))
+    return nx.relabel_nodes(graph, {node: attrs.pop("iri") for node, attrs in graph.nodes(data=True)})
 
 
 def nodes_csv(graph: nx.Graph) -> str:
