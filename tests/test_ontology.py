@@ -103,3 +103,34 @@ def test_reused_classes_are_aligned(ontology):
     assert (cg.Participation, RDFS.subClassOf, org.Membership) in ontology
     skos = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
     assert (cg.Project, skos.closeMatch, rdflib.URIRef("http://data.europa.eu/s66#Project")) in ontology
+
+
+# The OWL 2 datatype map (OWL 2 Syntax, section 4), with rdf:langString (RDF 1.1): all an OWL 2 DL reasoner takes.
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+OWL2_DATATYPES = {XSD_NS + n for n in (
+    "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger", "negativeInteger", "long",
+    "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte", "double", "float",
+    "string", "normalizedString", "token", "language", "Name", "NCName", "NMTOKEN", "boolean", "hexBinary",
+    "base64Binary", "anyURI", "dateTime", "dateTimeStamp")} | {str(RDFS.Literal), str(OWL.real), str(OWL.rational),
+    str(RDF.PlainLiteral), str(RDF.XMLLiteral), str(RDF.langString)}
+YEAR_PROPERTIES = ("edition", "foundingYear", "startYear", "endYear", "year")
+
+
+def test_datatype_ranges_are_in_the_owl2_datatype_map(ontology):
+    """xsd:gYear (and xsd:date, xsd:gYearMonth) are not: HermiT refuses them (tests/test_reasoner.py)."""
+    ranges = {(str(p), str(r)) for p in ontology.subjects(RDF.type, OWL.DatatypeProperty)
+              for r in ontology.objects(p, RDFS.range)}
+    assert ranges and sorted(r for r in ranges if r[1] not in OWL2_DATATYPES) == []
+
+
+def test_years_are_checked_by_the_shapes_on_every_subject(ontology):
+    """The ranges the ontology cannot state (xsd:gYear) are sh:datatype checks on every subject of the property."""
+    shapes = rdflib.Graph().parse(ROOT / "shapes" / "clustergraph.shacl.ttl")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    gyear = rdflib.URIRef(XSD_NS + "gYear")
+    for name in YEAR_PROPERTIES:
+        prop = rdflib.URIRef(ONTOLOGY + name)
+        assert ontology.value(prop, RDFS.range) == RDFS.Literal, name
+        checks = [p for shape in shapes.subjects(sh.targetSubjectsOf, prop) for p in shapes.objects(shape, sh.property)
+                  if shapes.value(p, sh.path) == prop and shapes.value(p, sh.datatype) == gyear]
+        assert checks, f"no shape checks that every cg:{name} is an xsd:gYear"
