@@ -225,10 +225,17 @@ async def run_protocol_query(request: Request, svc: Services, req: ProtocolReque
         union_default_graph=not info.has_dataset_clause,
         row_cap=row_cap,
         prefixes=tuple(PREFIXES.items()),
+        base_iri=endpoint_url(request),
     )
     answer = await svc.pool.run(job, time_limit=time_limit(svc, req.timeout))
     media_type = graph_type if answer.kind == "graph" else results_type
     return await stream_answer(answer, media_type, row_cap, head_only=request.method == "HEAD")
+
+
+def endpoint_url(request: Request) -> str:
+    """The URL the request reached, without query or fragment: what relative IRIs in a query or update resolve
+    against, as ``oxigraph serve`` does."""
+    return str(request.url.replace(query="", fragment=""))
 
 
 def row_cap_for(rows: str | None, row_cap: int, form: str, results_type: str) -> int:
@@ -289,7 +296,7 @@ def _describe_service(request: Request, svc: Services) -> Response:
         return RedirectResponse("/query", status_code=303, headers={"Vary": "Accept"})
     if media_type == HTML:
         media_type = "text/turtle"
-    endpoint = str(request.url.replace(query="", fragment=""))
+    endpoint = endpoint_url(request)
     triples = service_description(svc, endpoint)
     body = ox.serialize(triples, format=GRAPHS[media_type], prefixes=_SD_PREFIXES)
     return Response(body, media_type=with_charset(media_type), headers={"Vary": "Accept"})
