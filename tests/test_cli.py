@@ -50,6 +50,14 @@ def test_select_formats(built, fmt):
         assert json.loads(result.stdout)["head"]["vars"][0] == "organisation"
 
 
+@pytest.mark.parametrize(("fmt", "header"), [("csv", "_askResult"), ("tsv", "?_askResult")])
+@pytest.mark.parametrize(("query", "answer"), [("ASK { ?s ?p ?o }", "true"), ("ASK { <urn:none> ?p ?o }", "false")])
+def test_ask_in_csv_and_tsv_as_jena_writes_it(built, fmt, header, query, answer):
+    result = run_cli("query", query, "--format", fmt, "--root", str(built))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [header, answer]
+
+
 def test_construct_as_turtle(built):
     result = run_cli("query", "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 3", "--format", "turtle",
                      "--root", str(built))

@@ -85,6 +85,19 @@ def test_default_is_turtle_and_browsers_get_html(client: httpx.Client) -> None:
     assert ranked.headers["content-type"].startswith("text/turtle")
 
 
+@pytest.mark.parametrize(("path", "request_kwargs"), [
+    ("/id/afil", {"headers": {"Accept": "application/json"}}),
+    ("/id/afil", {"headers": {"Accept": "application/json, */*;q=0.1"}}),
+    ("/id/afil", {"params": {"format": "json"}}),
+    ("/ontology", {"headers": {"Accept": "application/json"}}),
+])
+def test_plain_json_is_json_ld(client: httpx.Client, path: str, request_kwargs: dict) -> None:
+    response = client.get(path, **request_kwargs)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == "application/ld+json"
+    assert parse(response, "application/ld+json")
+
+
 def test_head_and_errors(client: httpx.Client) -> None:
     head = client.head("/id/afil", headers={"Accept": "text/turtle"})
     assert head.status_code == 200 and head.content == b""

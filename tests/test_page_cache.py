@@ -54,3 +54,16 @@ def test_a_write_moves_the_build_and_the_page_shows_it(server) -> None:
         assert written.status_code in (200, 204), written.text
         after = client.get("/id/afil", headers={"Accept": "text/html"})
     assert label in after.text
+
+
+@pytest.mark.parametrize("path", ["/id/afil", "/static/style.css"])
+def test_repeated_answers_keep_their_headers(server, path: str) -> None:
+    """A cached page is re-sent from a stored response start; the CORS middleware (``Vary: Origin``) and the
+    static files' GZip middleware (``Vary: Accept-Encoding``) must not append to the stored headers each time."""
+    with server.client() as client:
+        answers = [client.get(path, headers={"Accept": "text/html", "Origin": "http://127.0.0.1:9"})
+                   for _ in range(100)]
+    assert {a.status_code for a in answers} == {200}
+    assert {a.headers["vary"] for a in answers} == {answers[0].headers["vary"]}
+    assert {len(a.headers.raw) for a in answers} == {len(answers[0].headers.raw)}
+    assert answers[0].headers["vary"].count("Origin") == 1

@@ -101,6 +101,44 @@ def test_format_parameter_overrides_accept(live_server) -> None:
 
 
 @pytest.mark.parametrize(
+    ("query", "formats", "expected"),
+    [
+        (LABEL_QUERY, [("format", "tsv"), ("format", "text/tab-separated-values")], "text/tab-separated-values"),
+        (LABEL_QUERY, [("format", "json"), ("output", "json"), ("output", "")], "application/sparql-results+json"),
+        (f"DESCRIBE <{AFIL}>", [("format", "n3")], "text/turtle"),
+        (f"DESCRIBE <{AFIL}>", [("output", "xml")], "application/rdf+xml"),
+        (f"DESCRIBE <{AFIL}>", [("format", "json-ld"), ("format", "application/ld+json,application/x-json+ld")],
+         "application/ld+json"),
+        (f"DESCRIBE <{AFIL}>", [("format", "json")], "application/ld+json"),
+    ],
+)
+def test_format_and_output_as_established_servers_read_them(live_server, query: str, formats: list,
+                                                            expected: str) -> None:
+    with live_server.client() as client:
+        response = client.get("/sparql", params=[("query", query), *formats])
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == expected
+
+
+@pytest.mark.parametrize(("accept", "expected"), [("application/json", "application/ld+json"),
+                                                  ("application/xml", "application/rdf+xml")])
+def test_construct_asked_as_json_or_xml(live_server, accept: str, expected: str) -> None:
+    with live_server.client() as client:
+        response = client.get("/sparql", params={"query": f"DESCRIBE <{AFIL}>"}, headers={"Accept": accept})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == expected
+
+
+@pytest.mark.parametrize("formats", [[("format", "json"), ("format", "xml")], [("format", "csv"), ("output", "tsv")],
+                                     [("format", "nonsense")]])
+def test_conflicting_or_unknown_formats_are_a_clear_400(live_server, formats: list) -> None:
+    with live_server.client() as client:
+        response = client.get("/sparql", params=[("query", LABEL_QUERY), *formats])
+    assert response.status_code == 400
+    assert "format" in response.text
+
+
+@pytest.mark.parametrize(
     ("request_kwargs", "status", "needle"),
     [
         ({"params": {"query": LABEL_QUERY}, "headers": {"Accept": "image/png"}}, 406, "offered"),

@@ -48,13 +48,16 @@ class EmbeddedStore:
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         union: bool = True,
+        base_iri: str | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run a SPARQL query; the default graph is the union of all graphs unless one is given or
         ``union`` is False (a query with its own FROM clauses must pass False, or Oxigraph ignores them).
+        Relative IRIs resolve against ``base_iri`` (a ``BASE`` in the query wins); without one they are an error.
 
         :raises QueryError: for a syntax error or an evaluation failure.
         """
-        kwargs: dict[str, object] = {"use_default_graph_as_union": union and default_graph is None}
+        kwargs: dict[str, object] = {"use_default_graph_as_union": union and default_graph is None,
+                                     "base_iri": base_iri}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
         if named_graphs is not None:

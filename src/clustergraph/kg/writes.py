@@ -43,8 +43,9 @@ def write_snapshot(root: StoreRoot, change: Callable[[ox.Store], None]) -> Path:
         return target
 
 
-def apply_update(root: StoreRoot, sparql: str) -> None:
-    """Run a SPARQL Update on a new snapshot.
+def apply_update(root: StoreRoot, sparql: str, *, base_iri: str | None = None) -> None:
+    """Run a SPARQL Update on a new snapshot; relative IRIs resolve against ``base_iri`` (a ``BASE`` in the
+    update wins).
 
     :raises QueryRefused: for LOAD or SERVICE, or an update nested too deep.
     :raises QuerySyntaxError: for a malformed update.
@@ -55,7 +56,7 @@ def apply_update(root: StoreRoot, sparql: str) -> None:
 
     def change(store: ox.Store) -> None:
         try:
-            store.update(sparql)
+            store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL Update syntax {exc.msg}") from exc
         except RuntimeError as exc:  # Oxigraph's refusal of the update itself, not a storage failure

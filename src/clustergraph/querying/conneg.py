@@ -1,11 +1,14 @@
 """HTTP content negotiation: pick the offered media type an ``Accept`` header prefers (RFC 9110 12.5.1).
 
 Each offered type takes the quality of the most specific range that matches it (``type/subtype`` beats
-``type/*`` beats ``*/*``); ``q=0`` refuses a type; ties go to the server's order of preference.
+``type/*`` beats ``*/*``); ``q=0`` refuses a type; ties go to the server's order of preference. An offered
+type may have aliases, other names clients use for it (``application/json`` for JSON-LD): a range naming an
+alias counts as naming the type, unless the type itself is named.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from clustergraph.errors import NotAcceptable
@@ -55,27 +58,50 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
-def quality(ranges: list[MediaRange], media_type: str) -> float:
-    """The quality the client gives ``media_type``: that of the most specific matching range, else 0."""
+def _match(ranges: list[MediaRange], media_type: str) -> tuple[int, float]:
+    """(specificity, quality) of the most specific range matching ``media_type``; (-1, 0) for none."""
     best, best_q = -1, 0.0
     for media_range in ranges:
         spec = media_range.specificity(media_type)
         if spec > best or (spec == best and media_range.q > best_q):
             best, best_q = spec, media_range.q
-    return best_q if best >= 0 else 0.0
+    return best, (best_q if best >= 0 else 0.0)
 
 
-def negotiate(header: str | None, offered: list[str]) -> str:
-    """The offered type the client prefers; ``offered`` is in the server's order of preference.
+def quality(ranges: list[MediaRange], media_type: str, aliases: tuple[str, ...] = ()) -> float:
+    """The quality the client gives ``media_type``: that of the most specific matching range, else 0; or that
+    of a range naming one of its ``aliases`` exactly, when the type itself is not named exactly.
+
+    >>> quality(parse_accept("application/json, */*;q=0.1"), "application/ld+json", ("application/json",))
+    1.0
+    """
+    spec, q = _match(ranges, media_type)
+    if spec == 2:
+        return q
+    named = [alias_q for alias_spec, alias_q in (_match(ranges, alias) for alias in aliases) if alias_spec == 2]
+    return max([q, *named])
+
+
+def negotiate(header: str | None, offered: list[str], aliases: Mapping[str, tuple[str, ...]] | None = None) -> str:
+    """The offered type the client prefers; ``offered`` is in the server's order of preference, ``aliases``
+    the other names of some of them.
 
     :raises NotAcceptable: when the client accepts none of ``offered``.
 
     >>> negotiate("application/xml;q=0.9, text/*", ["application/json", "application/xml", "text/csv"])
     'text/csv'
     """
-    ranges = parse_accept(header)
-    scored = [(quality(ranges, media_type), -index, media_type) for index, media_type in enumerate(offered)]
-    q, _, media_type = max(scored)
-    if q <= 0:
+    media_type = prefer(header, offered, aliases)
+    if media_type is None:
         raise NotAcceptable(f"none of the offered media types is acceptable; offered: {', '.join(offered)}")
     return media_type
+
+
+def prefer(header: str | None, offered: list[str], aliases: Mapping[str, tuple[str, ...]] | None = None) -> str | None:
+    """What :func:`negotiate` chooses, or None when the client accepts none of ``offered``."""
+    ranges = parse_accept(header)
+    aliases = aliases or {}
+    scored = [(quality(ranges, media_type, aliases.get(media_type, ())), -index, media_type)
+              for index, media_type in enumerate(offered)]
+    q, _, media_type = max(scored)
+    return media_type if q > 0 else None

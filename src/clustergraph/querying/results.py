@@ -7,6 +7,7 @@ import json
 import pyoxigraph as ox
 
 from clustergraph.errors import QueryError
+from clustergraph.querying.writers import write_boolean
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -46,8 +47,10 @@ def render(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: s
     :raises QueryError: when the format does not fit the query form.
     """
     if isinstance(result, ox.QueryBoolean):
-        if fmt in ("table", "csv", "tsv"):
+        if fmt == "table":
             return [["boolean"], ["true" if bool(result) else "false"]]
+        if fmt in ("csv", "tsv"):
+            return write_boolean(fmt, bool(result))
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": bool(result)})
         if fmt == "xml":

@@ -38,6 +38,7 @@ class QueryJob:
     union_default_graph: bool = True
     row_cap: int = 0
     prefixes: tuple[tuple[str, str], ...] = ()
+    base_iri: str | None = None  # what relative IRIs in the query resolve against (the endpoint's URL)
 
 
 class ChunkSender:
@@ -132,6 +133,7 @@ def run(live: LiveStore, job: QueryJob) -> ox.QuerySolutions | ox.QueryBoolean |
         default_graph=list(job.default_graph) if job.default_graph is not None else None,
         named_graphs=list(job.named_graphs) if job.named_graphs is not None else None,
         union=job.union_default_graph,
+        base_iri=job.base_iri,
     )
 
 

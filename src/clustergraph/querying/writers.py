@@ -18,6 +18,9 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 Row = list[object]
+# The SPARQL 1.1 CSV/TSV formats define no form for an ASK answer; Apache Jena (``sparql --results csv``) and
+# Fuseki write it as one column of this name and one row, ``true`` or ``false``.
+ASK_COLUMN = "_askResult"
 
 
 def write_rows(fmt: str, variables: list[str], rows: Iterable[Row]) -> Iterator[str]:
@@ -108,6 +111,21 @@ def _tsv(variables: list[str], rows: Iterable[Row]) -> Iterator[str]:
     yield "\t".join(f"?{name}" for name in variables) + "\n"
     for row in rows:
         yield "\t".join("" if term is None else str(term) for term in row) + "\n"
+
+
+def write_boolean(fmt: str, value: bool) -> str:
+    """An ASK answer in CSV or TSV, as Jena writes it: a header naming :data:`ASK_COLUMN` (``?_askResult`` in
+    TSV, where variables carry their ``?``), then ``true`` or ``false``.
+
+    >>> write_boolean("tsv", True)
+    '?_askResult\\ntrue\\n'
+    """
+    answer = "true" if value else "false"
+    if fmt == "csv":
+        return f"{ASK_COLUMN}\r\n{answer}\r\n"
+    if fmt == "tsv":
+        return f"?{ASK_COLUMN}\n{answer}\n"
+    raise ValueError(f"no CSV/TSV writer for {fmt!r}")
 
 
 _WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}

@@ -27,6 +27,8 @@ from clustergraph.iris import ONTOLOGY_GRAPH, PREFIXES
 from clustergraph.querying.conneg import negotiate, parse_accept
 from clustergraph.querying.media_types import (
     DATASETS,
+    GRAPH_ALIASES,
+    GRAPH_COUNTERPART,
     GRAPHS,
     HTML,
     SUFFIX_FOR,
@@ -77,7 +79,8 @@ def offered_types(accept: str | None, rdf_types: list[str]) -> list[str]:
 
 def choose_media_type(request: Request, suffix: str | None, rdf_types: list[str] = RDF_TYPES,
                       html: bool = True) -> str:
-    """The media type to answer with: suffix, then ``?format=``, then Accept.
+    """The media type to answer with: suffix, then ``?format=``, then Accept. ``application/json`` (in Accept,
+    or ``format=json``) is JSON-LD, as ``application/xml`` is RDF/XML.
 
     :raises BadRequest: for a ``format`` this resource has no representation in.
     :raises NotAcceptable: when Accept allows none of the representations.
@@ -88,11 +91,12 @@ def choose_media_type(request: Request, suffix: str | None, rdf_types: list[str]
     fmt = request.query_params.get("format")
     if fmt:
         media_type = from_format_parameter(fmt)
+        media_type = GRAPH_COUNTERPART.get(fmt.strip().lower(), media_type)
         if media_type not in offered:
             raise BadRequest(f"format {fmt!r} is not available here; use one of "
                              f"{', '.join(SUFFIX_FOR[m] for m in offered if m in SUFFIX_FOR)}")
         return media_type
-    return negotiate(request.headers.get("accept"), offered)
+    return negotiate(request.headers.get("accept"), offered, GRAPH_ALIASES)
 
 
 def alternate_links(base_path: str, served: str, media_types: list[str] = ALTERNATES) -> str:

@@ -6,6 +6,10 @@ tens of milliseconds of Python in the server process, which also relays every qu
 requests are answered from here. Entries are keyed by the build (:meth:`Services.build_key`: a new build or
 write starts afresh), the method, path, query string and ``Accept`` header; only complete 200 answers up to
 :data:`MAX_ENTRY_BYTES` are kept, least recently used first out beyond ``max_bytes``.
+
+The middlewares outside this one edit the response-start message they are given in place (CORS appends
+``Origin`` to ``Vary``), so an entry keeps its own copy, taken before the message goes on, and every answer
+from the cache sends a fresh copy: the stored headers never grow.
 """
 
 from __future__ import annotations
@@ -26,6 +30,15 @@ MAX_ENTRY_BYTES = 1_000_000
 class Entry:
     start: Message
     body: bytes
+
+    def fresh_start(self) -> Message:
+        """A copy of the stored response start that the middlewares outside may edit."""
+        return copy_start(self.start)
+
+
+def copy_start(message: Message) -> Message:
+    """``message`` with its own list of headers (the header byte strings themselves are immutable)."""
+    return {**message, "headers": list(message.get("headers", []))}
 
 
 class PageCache:
@@ -99,7 +112,7 @@ class PageCacheMiddleware:
             return
         entry = self.cache.get(key)
         if entry is not None:
-            await send(entry.start)
+            await send(entry.fresh_start())
             await send({"type": "http.response.body", "body": entry.body})
             return
         start: Message | None = None
@@ -109,7 +122,7 @@ class PageCacheMiddleware:
         async def recording_send(message: Message) -> None:
             nonlocal start, size
             if message["type"] == "http.response.start":
-                start = message if message["status"] == 200 else None
+                start = copy_start(message) if message["status"] == 200 else None
             elif message["type"] == "http.response.body" and start is not None:
                 parts.append(message.get("body", b""))
                 size += len(parts[-1])

@@ -12,15 +12,16 @@ from fastapi import APIRouter, Depends, Request
 from starlette.background import BackgroundTask
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from clustergraph.errors import BadRequest, UnsupportedMediaType
+from clustergraph.errors import BadRequest, NotAcceptable, UnsupportedMediaType
 from clustergraph.iris import PREFIXES
-from clustergraph.querying.conneg import negotiate, parse_accept, quality
+from clustergraph.querying.conneg import negotiate, parse_accept, prefer, quality
 from clustergraph.querying.media_types import (
+    GRAPH_ALIASES,
     GRAPHS,
     HTML,
     RESULTS,
     SHORT_NAMES,
-    from_format_parameter,
+    format_preference,
     with_charset,
 )
 from clustergraph.querying.runner import StreamedAnswer
@@ -41,6 +42,7 @@ from clustergraph.web.service_description import service_description
 from clustergraph.web.services import Services, services
 
 FORM = "application/x-www-form-urlencoded"
+FORMAT_PARAMETERS = ("format", "output")  # 'output' as Fuseki and Virtuoso read it; SPARQLWrapper sends both
 SPARQL_QUERY = "application/sparql-query"
 UNCAPPED_TYPES = ("text/csv", "text/tab-separated-values")  # the results rows=all may stream past the row cap
 TRUNCATED_HEADER = "X-Clustergraph-Truncated"
@@ -55,7 +57,8 @@ _PROTOCOL_PARAMETERS = [
     query_parameter("rows", "all: every row of a SELECT, streamed as CSV or TSV (format=csv or tsv), past the row cap; "
                             "the time limit still ends it.", {"type": "string", "enum": ["all"]}),
     query_parameter("format", "Overrides Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf, trig, nq or a media "
-                              "type.",
+                              "type (json and xml name JSON-LD and RDF/XML for CONSTRUCT and DESCRIBE). May be "
+                              "repeated, and given as 'output' too, when every value names the same format.",
                     {"type": "string", "enum": [name for name, media in SHORT_NAMES.items() if media != HTML]
                      + list(RESULTS) + [media for media in GRAPHS if media not in RESULTS]}),
 ]
@@ -100,7 +103,7 @@ class ProtocolRequest:
     default_graphs: list[str]
     named_graphs: list[str]
     timeout: str | None
-    format: str | None
+    formats: tuple[str, ...]  # the values of 'format' and 'output', in order
     rows: str | None = None
 
 
@@ -151,7 +154,7 @@ def _refuse_update(pairs: list[tuple[str, str]]) -> None:
 def _collect(pairs: list[tuple[str, str]]) -> ProtocolRequest:
     """Check the parameter counts the protocol requires.
 
-    :raises BadRequest: for no query, two queries, an update, or a repeated timeout/format/rows.
+    :raises BadRequest: for no query, two queries, an update, or a repeated timeout/rows.
     """
     _refuse_update(pairs)
     queries = [value for key, value in pairs if key == "query"]
@@ -160,7 +163,7 @@ def _collect(pairs: list[tuple[str, str]]) -> ProtocolRequest:
     if len(queries) > 1:
         raise BadRequest(f"{len(queries)} queries in one request: give exactly one 'query' parameter")
     single = {}
-    for name in ("timeout", "format", "rows"):
+    for name in ("timeout", "rows"):
         values = [value for key, value in pairs if key == name]
         if len(values) > 1:
             raise BadRequest(f"parameter {name!r} given {len(values)} times")
@@ -170,7 +173,7 @@ def _collect(pairs: list[tuple[str, str]]) -> ProtocolRequest:
         default_graphs=[value for key, value in pairs if key == "default-graph-uri"],
         named_graphs=[value for key, value in pairs if key == "named-graph-uri"],
         timeout=single["timeout"],
-        format=single["format"],
+        formats=tuple(value for key, value in pairs if key in FORMAT_PARAMETERS),
         rows=single["rows"],
     )
 
@@ -191,27 +194,25 @@ def time_limit(svc: Services, requested: str | None) -> float:
     return min(value, svc.settings.time_limit)
 
 
-def choose_media_types(header: str | None, *, graph_form: bool) -> tuple[str, str]:
+def choose_media_types(header: str | None, *, form: str) -> tuple[str, str]:
     """(results media type, graph media type): strict for the query's form, a default for the other.
 
     :raises NotAcceptable: when the client accepts no serialisation of the query's form.
     """
-    if graph_form:
-        return _soft(header, list(RESULTS)) or next(iter(RESULTS)), negotiate(header, list(GRAPHS))
-    return negotiate(header, list(RESULTS)), _soft(header, list(GRAPHS)) or next(iter(GRAPHS))
-
-
-def _soft(header: str | None, offered: list[str]) -> str | None:
-    ranges = parse_accept(header)
-    q, _, media_type = max((quality(ranges, m), -i, m) for i, m in enumerate(offered))
-    return media_type if q > 0 else None
+    results = prefer(header, list(RESULTS))
+    graph = prefer(header, list(GRAPHS), GRAPH_ALIASES)
+    strict, offered = (graph, GRAPHS) if form in ("CONSTRUCT", "DESCRIBE") else (results, RESULTS)
+    if strict is None:
+        raise NotAcceptable(f"the answer of a {form} query has none of the media types asked for "
+                            f"({(header or '')[:200]}); offered: {', '.join(offered)}")
+    return results or next(iter(RESULTS)), graph or next(iter(GRAPHS))
 
 
 async def run_protocol_query(request: Request, svc: Services, req: ProtocolRequest) -> Response:
     """Check, run and stream one query."""
     info = inspect_query(req.query or "")
-    header = from_format_parameter(req.format) if req.format else request.headers.get("accept")
-    results_type, graph_type = choose_media_types(header, graph_form=info.returns_graph)
+    header = format_preference(list(req.formats)) or request.headers.get("accept")
+    results_type, graph_type = choose_media_types(header, form=info.form)
     for iri in (*req.default_graphs, *req.named_graphs):
         _check_iri(iri)
     row_cap = row_cap_for(req.rows, svc.settings.row_cap, info.form, results_type)
@@ -224,10 +225,17 @@ async def run_protocol_query(request: Request, svc: Services, req: ProtocolReque
         union_default_graph=not info.has_dataset_clause,
         row_cap=row_cap,
         prefixes=tuple(PREFIXES.items()),
+        base_iri=endpoint_url(request),
     )
     answer = await svc.pool.run(job, time_limit=time_limit(svc, req.timeout))
     media_type = graph_type if answer.kind == "graph" else results_type
     return await stream_answer(answer, media_type, row_cap, head_only=request.method == "HEAD")
+
+
+def endpoint_url(request: Request) -> str:
+    """The URL the request reached, without query or fragment: what relative IRIs in a query or update resolve
+    against, as ``oxigraph serve`` does."""
+    return str(request.url.replace(query="", fragment=""))
 
 
 def row_cap_for(rows: str | None, row_cap: int, form: str, results_type: str) -> int:
@@ -288,7 +296,7 @@ def _describe_service(request: Request, svc: Services) -> Response:
         return RedirectResponse("/query", status_code=303, headers={"Vary": "Accept"})
     if media_type == HTML:
         media_type = "text/turtle"
-    endpoint = str(request.url.replace(query="", fragment=""))
+    endpoint = endpoint_url(request)
     triples = service_description(svc, endpoint)
     body = ox.serialize(triples, format=GRAPHS[media_type], prefixes=_SD_PREFIXES)
     return Response(body, media_type=with_charset(media_type), headers={"Vary": "Accept"})

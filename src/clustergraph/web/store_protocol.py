@@ -39,6 +39,7 @@ from clustergraph.web.openapi_responses import (
 )
 from clustergraph.web.rdf_body import read_triples
 from clustergraph.web.services import Services, services
+from clustergraph.web.sparql_endpoint import endpoint_url
 from clustergraph.web.write_guard import authorize_write
 
 SPARQL_UPDATE = "application/sparql-update"
@@ -210,5 +211,5 @@ async def update(request: Request, svc: Services = Depends(services)) -> Respons
     if svc.remote is not None:
         await asyncio.to_thread(svc.remote.update, text)
     else:
-        await asyncio.to_thread(store_writes.apply_update, svc.store_root, text)
+        await asyncio.to_thread(store_writes.apply_update, svc.store_root, text, base_iri=endpoint_url(request))
     return Response(status_code=204)
