@@ -8,6 +8,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import FIXTURES, ROOT, make_project, run_cli
+from rdflib.namespace import SH
 
 from clustergraph.errors import ShapesError
 from clustergraph.kg.build import check
@@ -124,3 +125,58 @@ def test_cli_chooses_the_engine(tmp_path):
         assert result.returncode == 1 and "A participation needs a cg:role" in result.stderr, result.stderr
     result = run_cli("validate", "--root", str(bad), "--engine", "guess")
     assert result.returncode == 2 and "unknown validation engine 'guess'" in result.stderr
+
+
+_PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <urn:ex:> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+"""
+_DATA = """@prefix ex: <urn:ex:> . @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+    ex:a a ex:C ; ex:address ex:addr . ex:addr ex:city "Paris" ."""
+
+
+def _both_engines(shapes_ttl: str) -> set[tuple]:
+    """(focus, path, value) of each result, asserting the SPARQL engine and pySHACL agree."""
+    import pyshacl
+
+    from clustergraph.kg.validation import run_checks
+
+    shapes = rdflib.Graph().parse(data=_PREFIXES + shapes_ttl, format="turtle")
+    store = ox.Store()
+    store.load(_DATA.encode(), format=ox.RdfFormat.TURTLE)
+    ours = {(row["this"].value, str(check.path), row["value"].value if check.has_value else None)
+            for check, row in run_checks(store, shapes)}
+    data = rdflib.Graph().parse(data=_DATA, format="turtle")
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes)
+    theirs = {(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultPath)),
+               str(report.value(r, SH.value)) if report.value(r, SH.value) is not None else None)
+              for r in report.objects(None, SH.result)}
+    assert ours == theirs
+    return ours
+
+
+def test_nested_property_shapes_check_the_value_nodes():
+    found = _both_engines("""ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+        sh:property [ sh:path ex:address ; sh:property [ sh:path ex:city ; sh:datatype rdfs:Resource ] ] .""")
+    assert found == {("urn:ex:addr", "urn:ex:city", "Paris")}
+
+
+def test_a_shape_deactivated_behind_sh_node_is_not_checked():
+    assert _both_engines("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:node ex:Off .
+        ex:Off a sh:NodeShape ; sh:deactivated true ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .""") == set()
+    assert _both_engines("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:node ex:On .
+        ex:On a sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .""") == {("urn:ex:a", "None", "urn:ex:a")}
+
+
+def test_annotations_on_shapes_are_ignored_but_unknown_shacl_terms_are_refused():
+    found = _both_engines("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; rdfs:seeAlso ex:doc ; skos:note "n" ;
+        sh:property [ sh:path ex:name ; sh:minCount 1 ; skos:note "why" ] .""")
+    assert found == {("urn:ex:a", "urn:ex:name", None)}
+    shapes = rdflib.Graph().parse(data=_PREFIXES + "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:xone ( ) .",
+                                  format="turtle")
+    with pytest.raises(ShapesError, match="xone"):
+        compile_checks(shapes)
+
+
+def test_a_shape_that_is_a_class_targets_its_instances():
+    found = _both_engines("""ex:C a rdfs:Class, sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .""")
+    assert found == {("urn:ex:a", "urn:ex:name", None)}

@@ -66,6 +66,25 @@ def validate_store(store: ox.Store, shapes: rdflib.Graph, files: FileLocator, *,
 
     :raises ShapesError: for shapes the SPARQL engine cannot compile.
     """
+    report = ValidationReport()
+    for check, row in run_checks(store, shapes, threads=threads):
+        violation = _store_violation(check, row, files, shapes)
+        (report.violations if violation.severity == "Violation" else report.warnings).append(violation)
+    report.violations = _unique(report.violations)
+    report.warnings = _unique(report.warnings)
+    return report
+
+
+Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]
+
+
+def run_checks(store: ox.Store, shapes: rdflib.Graph, *, threads: int = 2) -> list[tuple[Check, Row]]:
+    """Every solution of every check compiled from ``shapes``, run on the union of the graphs of ``store``:
+    the raw results (the check names its source shape, component and path; the row binds ``this`` and
+    ``value``), before they become :class:`Violation` lines.
+
+    :raises ShapesError: for shapes the SPARQL engine cannot compile.
+    """
     counts: dict[str, int] = {}
     classes: dict[str, list[str]] = {}
 
@@ -84,22 +103,16 @@ def validate_store(store: ox.Store, shapes: rdflib.Graph, files: FileLocator, *,
     checks = compile_checks(shapes, subclasses=subclasses, count=count)
     checks.sort(key=lambda c: c.component != "sparql")  # the SPARQL constraints scan most: start them first
 
-    def run(check: Check) -> list[Violation]:
+    def run(check: Check) -> list[tuple[Check, Row]]:
         try:
             solutions = store.query(check.sparql, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise ShapesError(f"{_show(check.shape)}: the compiled check does not parse ({exc})") from exc
         names = {v.value for v in solutions.variables}
-        return [_store_violation(check, {n: row[n] for n in names}, files, shapes) for row in solutions]
+        return [(check, {n: row[n] for n in names}) for row in solutions]
 
-    report = ValidationReport()
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for found in pool.map(run, checks):
-            for violation in found:
-                (report.violations if violation.severity == "Violation" else report.warnings).append(violation)
-    report.violations = _unique(report.violations)
-    report.warnings = _unique(report.warnings)
-    return report
+        return [found for rows in pool.map(run, checks) for found in rows]
 
 
 def _canonical_variables(pattern: str) -> str:
@@ -113,8 +126,7 @@ def _subclasses(store: ox.Store, cls: str) -> list[str]:
     return sorted({cls} | {row["c"].value for row in rows if isinstance(row["c"], ox.NamedNode)})
 
 
-def _store_violation(check: Check, row: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None],
-                     files: FileLocator, shapes: rdflib.Graph) -> Violation:
+def _store_violation(check: Check, row: Row, files: FileLocator, shapes: rdflib.Graph) -> Violation:
     focus = row.get("this")
     value = row.get("value") if check.has_value else None
     if check.component == "sparql" and value is None:

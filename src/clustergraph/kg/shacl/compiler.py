@@ -57,6 +57,7 @@ class ShapeCompiler(TargetParts, ComponentParts, SparqlParts):
         self.fresh = _Fresh()
         self.subclasses = subclasses
         self.count = count
+        self._implicit: set[rdflib.term.Node] | None = None
 
     def checks_for(self, shape: rdflib.term.Node, shared: dict[rdflib.term.Node, list[str]]) -> list[Check]:
         """Checks of a targeted shape: its own constraints, then those of each of its inline property shapes;
@@ -65,15 +66,40 @@ class ShapeCompiler(TargetParts, ComponentParts, SparqlParts):
         target = self.target_pattern(shape, this)
         checks = [self._check(shape, shape, p, target) for p in self.patterns(shape, this, top=True)]
         checks += self._sparql_checks(shape, target)
+        if self.g.value(shape, SH.path) is not None:  # a targeted property shape: its sh:property are nested
+            return checks + self._nested_checks(shape, shape, target)
+        for prop in self._property_shapes(shape):
+            if not isinstance(prop, rdflib.BNode) and self.g.value(prop, SH.property) is None:
+                shared.setdefault(prop, []).extend(self.target_branches(shape, this))
+                continue
+            checks += [self._check(shape, prop, p, target) for p in self.patterns(prop, this, top=True)]
+            checks += self._nested_checks(shape, prop, target)
+        return checks
+
+    def _property_shapes(self, shape: rdflib.term.Node) -> list[rdflib.term.Node]:
+        """The active property shapes of ``shape`` (``sh:property``)."""
+        found = []
         for prop in sorted(self.g.objects(shape, SH.property), key=str):
             if self._deactivated(prop):
                 continue
             if self.g.value(prop, SH.sparql) is not None:
                 raise ShapesError(f"{prop}: SPARQL constraints on property shapes are not supported")
-            if not isinstance(prop, rdflib.BNode):
-                shared.setdefault(prop, []).extend(self.target_branches(shape, this))
-                continue
-            checks += [self._check(shape, prop, p, target) for p in self.patterns(prop, this, top=True)]
+            found.append(prop)
+        return found
+
+    def _nested_checks(self, shape: rdflib.term.Node, prop: rdflib.term.Node, target: str) -> list[Check]:
+        """Checks of the property shapes nested in property shape ``prop`` (``sh:property`` on a property
+        shape): their focus nodes are the value nodes of ``prop`` for the focus nodes of ``target``."""
+        nested = self._property_shapes(prop)
+        if not nested:
+            return []
+        holder = self.fresh("holder")
+        values = (f"{{ SELECT DISTINCT ?this WHERE {{ {{ {target.replace('?this', holder)} }} "
+                  f"{holder} {self.path_text(self.g.value(prop, SH.path))} ?this . }} }}")
+        checks = []
+        for inner in nested:
+            checks += [self._check(shape, inner, p, values) for p in self.patterns(inner, "?this", top=True)]
+            checks += self._nested_checks(shape, inner, values)
         return checks
 
     def _check(self, shape: rdflib.term.Node, source: rdflib.term.Node, pattern: _Pattern, target: str) -> Check:

@@ -60,6 +60,8 @@ class ComponentParts:
     def patterns(self, shape: rdflib.term.Node, focus: str, *, top: bool) -> list[_Pattern]:
         """Graph patterns matching where ``focus`` violates ``shape`` (its own constraints and, for a nested
         shape, those of its property shapes)."""
+        if self._deactivated(shape):  # also when reached through sh:node, sh:or, sh:and, sh:not
+            return []
         path = self.g.value(shape, SH.path)
         if path is not None:
             value = self.fresh("value")
@@ -68,12 +70,14 @@ class ComponentParts:
             value, binding = focus, ""
         found: list[_Pattern] = []
         for predicate, obj in sorted(self.g.predicate_objects(shape), key=lambda po: (str(po[0]), str(po[1]))):
-            if predicate in _NOT_CONSTRAINTS or predicate == SH.sparql:
-                continue
+            if predicate in _NOT_CONSTRAINTS or predicate == SH.sparql or not str(predicate).startswith(str(SH)):
+                continue  # annotations (rdfs:seeAlso, skos:note, ...) are no constraints: SHACL ignores them
             found.extend(self._component(shape, predicate, obj, focus, path, value, binding, top))
         if not top:
             for prop in self.g.objects(shape, SH.property):
-                found.extend(self.patterns(prop, focus, top=False))
+                # a property shape's nested property shapes apply to its value nodes, a node shape's to its focus
+                found.extend(_Pattern(p.component, f"{binding} {p.where}", None) if binding else p
+                             for p in self.patterns(prop, value, top=False))
             if self.g.value(shape, SH.sparql) is not None:
                 raise ShapesError(f"{shape}: SPARQL constraints inside sh:or/sh:and/sh:not are not supported")
         return found
@@ -106,8 +110,9 @@ class ComponentParts:
             if path_text is None:
                 raise ShapesError(f"{shape}: sh:maxCount needs sh:path")
             n = int(obj)
-            if n == 0:
-                return [_Pattern(name, binding, value)]
+            if n == 0:  # SHACL reports each focus node once, without a value
+                return [_Pattern(name, binding, None, binds_focus=True, binding=binding)] if top else [
+                    _Pattern(name, binding, None)]
             if top:
                 v = self.fresh()
                 return [_Pattern(name, f"{{ SELECT {focus} WHERE {{ {focus} {path_text} {v} }} GROUP BY {focus} "

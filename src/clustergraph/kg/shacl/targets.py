@@ -7,7 +7,6 @@ import rdflib
 from rdflib import RDF
 from rdflib.namespace import SH
 
-from clustergraph.errors import ShapesError
 from clustergraph.kg.shacl.model import RDF_TYPE_PATH
 
 
@@ -25,12 +24,17 @@ class TargetParts:
     # --- shapes and targets ---------------------------------------------------------------------------
     def targeted_shapes(self) -> set[rdflib.term.Node]:
         targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-        shapes = {s for t in targets for s in self.g.subjects(t, None)}
-        implicit = set(self.g.subjects(RDF.type, rdflib.RDFS.Class)) & (
-            set(self.g.subjects(RDF.type, SH.NodeShape)) | set(self.g.subjects(RDF.type, SH.PropertyShape)))
-        if implicit:
-            raise ShapesError(f"implicit class targets are not supported: {sorted(map(str, implicit))}")
+        shapes = {s for t in targets for s in self.g.subjects(t, None)} | self.implicit_class_targets()
         return {s for s in shapes if not self._deactivated(s)}
+
+    def implicit_class_targets(self) -> set[rdflib.term.Node]:
+        """Shapes that are also classes (SHACL 2.1.3.1): each targets its own instances."""
+        if self._implicit is None:
+            classes = set(self.g.transitive_subjects(rdflib.RDFS.subClassOf, rdflib.RDFS.Class))
+            typed = {s for c in classes for s in self.g.subjects(RDF.type, c)}
+            shapes = set(self.g.subjects(RDF.type, SH.NodeShape)) | set(self.g.subjects(RDF.type, SH.PropertyShape))
+            self._implicit = {s for s in typed & shapes if isinstance(s, rdflib.URIRef)}
+        return self._implicit
 
     def _deactivated(self, shape: rdflib.term.Node) -> bool:
         return self.g.value(shape, SH.deactivated) == rdflib.Literal(True)
@@ -39,7 +43,8 @@ class TargetParts:
         return " UNION ".join(f"{{ {b} }}" for b in self.target_branches(shape, this))
 
     def target_branches(self, shape: rdflib.term.Node, this: str) -> list[str]:
-        classes = sorted(self.g.objects(shape, SH.targetClass), key=str)
+        classes = sorted(set(self.g.objects(shape, SH.targetClass)) | (
+            {shape} if shape in self.implicit_class_targets() else set()), key=str)
         branches = [self.instance_of(this, *classes)] if classes else []
         nodes = sorted(self.g.objects(shape, SH.targetNode), key=str)
         if nodes:
