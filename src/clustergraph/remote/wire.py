@@ -48,6 +48,21 @@ def _raise_for_query_status(response: httpx.Response) -> None:
                          f"{response.status_code}: {response.text.strip()[:300]}")
 
 
+def _as_boolean(result: ox.QuerySolutions | ox.QueryBoolean) -> ox.QueryBoolean:
+    """An ASK query's answer as a boolean. Virtuoso 7.2 answers ASK with a table of one column
+    (``__ASK_RETVAL``): one row for true, none for false; a server following the Protocol sends the boolean.
+
+    >>> table = b'{"head": {"vars": ["__ASK_RETVAL"]}, "results": {"bindings": []}}'
+    >>> bool(_as_boolean(ox.parse_query_results(table, format=ox.QueryResultsFormat.JSON)))
+    False
+    """
+    if isinstance(result, ox.QueryBoolean):
+        return result
+    answer = next(iter(result), None) is not None
+    return ox.parse_query_results(b'{"head": {}, "boolean": %s}' % (b"true" if answer else b"false"),
+                                  format=ox.QueryResultsFormat.JSON)
+
+
 def _ntriples_batches(triples: Iterable[ox.Triple]) -> Iterator[bytes]:
     """N-Triples bytes, ``BATCH_TRIPLES`` triples at a time (a graph is never held serialised whole)."""
     batch: list[ox.Triple] = []
