@@ -142,3 +142,21 @@ def _wait_for_sparql(base: str, process: subprocess.Popen, directory: Path) -> N
         if time.monotonic() > deadline:
             raise RuntimeError(f"Virtuoso at {base} did not answer within {STARTUP_TIMEOUT:g} s")
         time.sleep(0.1)
+
+
+def system_triples(live_server) -> tuple[int, int]:
+    """(distinct triples, quads) of the graphs outside the project on the server behind ``live_server``: Virtuoso's
+    own (virtrdf#, ldp#, its /sparql service description), which its union default graph and ``GRAPH ?g`` see
+    too; (0, 0) on the other backends."""
+    if live_server.backend != "virtuoso":
+        return 0, 0
+    from clustergraph.iris import GRAPH
+
+    outside = f'GRAPH ?g {{ ?s ?p ?o }} FILTER (!STRSTARTS(STR(?g), "{GRAPH}"))'
+    counts = []
+    for query in (f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {outside} }} }}",
+                  f"SELECT (COUNT(*) AS ?n) WHERE {{ {outside} }}"):
+        with live_server.client() as client:
+            answer = client.get("/sparql", params={"query": query}).json()
+        counts.append(int(answer["results"]["bindings"][0]["n"]["value"]))
+    return counts[0], counts[1]

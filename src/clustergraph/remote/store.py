@@ -124,7 +124,7 @@ class RemoteStore(RemoteWrites):
         body = self._post(self.query_url, form, NTRIPLES if info.returns_graph else JSON)
         if info.returns_graph:
             return (quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-        result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        result = ox.parse_query_results(_StreamReader(iter([body])), format=ox.QueryResultsFormat.JSON)
         return _as_boolean(result) if info.form == "ASK" else result
 
     @contextlib.contextmanager

@@ -75,11 +75,33 @@ def _ntriples_batches(triples: Iterable[ox.Triple]) -> Iterator[bytes]:
         yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
 
 
+# Virtuoso writes its blank nodes as ``"value": "nodeID://b10000"`` in JSON results, not a blank node label.
+_VIRTUOSO_BNODE = b'"type": "bnode", "value": "nodeID://'
+_BNODE = b'"type": "bnode", "value": "'
+
+
+def _bnode_labels(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` with Virtuoso's ``nodeID://`` blank node values made labels (``nodeID://b1`` -> ``b1``).
+
+    >>> b"".join(_bnode_labels(iter([b'{"type": "bnode", "value": "node', b'ID://b1"}'])))
+    b'{"type": "bnode", "value": "b1"}'
+    """
+    keep = len(_VIRTUOSO_BNODE) - 1
+    tail = b""
+    for chunk in chunks:
+        text = (tail + chunk).replace(_VIRTUOSO_BNODE, _BNODE)
+        text, tail = text[:-keep], text[-keep:]
+        if text:
+            yield text
+    if tail:
+        yield tail
+
+
 class _StreamReader:
     """A binary file-like object over an iterator of byte chunks, for pyoxigraph's streaming parsers."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks = chunks
+        self.chunks = _bnode_labels(chunks)
         self.buffer = b""
 
     def read(self, size: int = -1) -> bytes:
