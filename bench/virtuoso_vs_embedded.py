@@ -4,7 +4,8 @@ Builds the project (``clustergraph.kg.build``) into a temporary store root, star
 (``tests/virtuoso.py``: Debian's ``virtuoso-opensource``), pushes the build as ``build --store-url`` does
 (Graph Store Protocol, graph by graph), then runs each named query with its default parameters
 ``--repeat`` times on both stores (the remote one through :class:`RemoteStore`, so over HTTP with the JSON
-results parsed) and prints the best time of each, their ratio and whether the rows are the same as sets.
+results parsed) and prints the best time of each, their ratio and whether the rows are the same as sets (after
+the differences README's 'On Virtuoso' lists, as tests/test_virtuoso.py compares them).
 
 Usage: ``python bench/virtuoso_vs_embedded.py [--repeat 5]``. Exits 1 when an answer differs.
 """
@@ -20,28 +21,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from virtuoso import start_virtuoso  # noqa: E402
+from test_virtuoso import comparable
+from virtuoso import start_virtuoso
 
-from clustergraph.errors import ClusterGraphError  # noqa: E402
-from clustergraph.kg.build import build  # noqa: E402
-from clustergraph.kg.layout import Layout  # noqa: E402
-from clustergraph.kg.store import StoreRoot  # noqa: E402
-from clustergraph.querying.named import load_named_queries  # noqa: E402
-from clustergraph.remote.build import push_store  # noqa: E402
-from clustergraph.remote.store import RemoteStore  # noqa: E402
-
-
-def rows(result) -> set[tuple]:
-    """The answer as a set of rows, each a sorted tuple of (variable, term in N-Triples form)."""
-    names = [v.value for v in result.variables]
-    return {tuple((n, str(s[n]) if s[n] is not None else "") for n in names) for s in result}
+from clustergraph.errors import ClusterGraphError
+from clustergraph.kg.build import build
+from clustergraph.kg.layout import Layout
+from clustergraph.kg.store import StoreRoot
+from clustergraph.querying.named import load_named_queries
+from clustergraph.remote.build import push_store
+from clustergraph.remote.store import RemoteStore
 
 
-def best(run, repeat: int) -> tuple[float, set[tuple]]:
+def best(name: str, run, repeat: int) -> tuple[float, set[tuple]]:
+    """The best time of ``repeat`` runs (query and reading every row) and the rows, as tests/test_virtuoso.py
+    compares them (after the differences the README lists for Virtuoso)."""
     times, answer = [], set()
     for _ in range(repeat):
         start = time.perf_counter()
-        answer = rows(run())
+        answer = comparable(name, run())
         times.append(time.perf_counter() - start)
     return min(times), answer
 
@@ -66,9 +64,9 @@ def main() -> int:
             totals = [0.0, 0.0]
             for name, query in sorted(queries.items()):
                 sparql = query.bind({})
-                local_s, local = best(lambda: embedded.query(sparql), args.repeat)
+                local_s, local = best(name, lambda sparql=sparql: embedded.query(sparql), args.repeat)
                 try:
-                    remote_s, there = best(lambda: remote.query(sparql), args.repeat)
+                    remote_s, there = best(name, lambda sparql=sparql: remote.query(sparql), args.repeat)
                 except ClusterGraphError as exc:
                     errors.append((name, str(exc)))
                     print(f"{name:40} {len(local):6d} {local_s * 1000:12.2f} {'error':>12}")

@@ -113,7 +113,7 @@ def start_virtuoso(directory: Path, *, timeout_s: int = 30) -> Iterator[Virtuoso
     sql_port, http_port = free_port(), free_port()
     ini = directory / "virtuoso.ini"
     ini.write_text(INI.format(dir=directory, sql_port=sql_port, http_port=http_port, timeout_s=timeout_s))
-    log = open(directory / "stdout.log", "wb")
+    log = open(directory / "stdout.log", "wb")  # noqa: SIM115 - held for the server's lifetime, closed below
     started = time.monotonic()
     process = subprocess.Popen([exe, "+foreground", "+configfile", str(ini)], cwd=directory,
                                stdout=log, stderr=subprocess.STDOUT)
