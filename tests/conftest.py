@@ -3,7 +3,8 @@
 The read-side suites run against both backends: ``live_server`` is parametrized ``embedded`` (the app over
 the local store) and ``remote`` (the app with ``--store-url`` over one real ``oxigraph serve`` per session,
 loaded with the same build). Tests that are inherently embedded-only are listed in :data:`EMBEDDED_ONLY`
-with the reason.
+with the reason. The modules of :data:`ON_VIRTUOSO` run a third time, ``virtuoso``: the app over a throw-away
+Virtuoso (tests/virtuoso.py) loaded with the same build.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from live import WRITE_TOKEN, LiveServer, start_oxigraph, start_server
+from virtuoso import Virtuoso, require_virtuoso, start_virtuoso
 
 from clustergraph.kg.build import build
 from clustergraph.kg.layout import Layout
@@ -50,6 +52,10 @@ EMBEDDED_ONLY = {
                        "(its time limit is tested in test_remote_backend.py)",
     "test_accessibility": "it checks the pages' markup, which does not depend on the store behind them",
 }
+# modules whose live_server tests also run on Virtuoso: a representative subset (linked-data pages and the
+# named-query API over HTTP), as a third run of every read-side suite would add minutes for little more cover.
+# Every named query's rows and every network view are compared with the embedded store's in test_virtuoso.py.
+ON_VIRTUOSO = ("test_linked_data", "test_named_api")
 BROWSER_ONLY_EMBEDDED = ("drives Chromium over pages whose HTML both backends serve alike (checked over HTTP on "
                          "both); one browser run keeps the slowest suite's time")
 
@@ -61,6 +67,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__.rpartition(".")[2]
     embedded_only = module in EMBEDDED_ONLY or "browser_page" in metafunc.fixturenames
     backends = ("embedded",) if embedded_only else BACKENDS
+    if module in ON_VIRTUOSO:
+        backends = (*backends, "virtuoso")
     metafunc.parametrize("live_server", backends, indirect=True, scope="session")
 
 
@@ -80,13 +88,36 @@ def remote_store(oxigraph_url: str, project_store: EmbeddedStore) -> RemoteStore
 
 
 @pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """One throw-away Virtuoso for the session, empty (skips, or fails under CLUSTERGRAPH_REQUIRE_VIRTUOSO=1,
+    when Virtuoso is not installed)."""
+    require_virtuoso()
+    with start_virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_store(virtuoso: Virtuoso, project_store: EmbeddedStore) -> RemoteStore:
+    """The session's Virtuoso holding the built project (pushed graph by graph, as a remote build does)."""
+    remote = RemoteStore.from_urls(virtuoso.query_url, graph_store_url=virtuoso.graph_store_url,
+                                   update_url=virtuoso.update_url)
+    push_store(project_store, remote)
+    return remote
+
+
+@pytest.fixture(scope="session")
 def live_server(request: pytest.FixtureRequest, project_store_root: StoreRoot) -> Iterator[LiveServer]:
     """A real ``clustergraph serve`` (uvicorn) on 127.0.0.1 and a free port, over the built store
-    (``embedded``) or over the session's Oxigraph server holding the same build (``remote``)."""
+    (``embedded``), or over the session's Oxigraph server (``remote``) or Virtuoso (``virtuoso``) holding the
+    same build."""
     backend = getattr(request, "param", "embedded")
     settings = {"time_limit": "5"}
     if backend == "remote":
         settings["store_url"] = request.getfixturevalue("remote_store").query_url
+    elif backend == "virtuoso":
+        remote = request.getfixturevalue("virtuoso_store")
+        settings.update(store_url=remote.query_url, graph_store_url=remote.store_url or "",
+                        update_url=remote.update_url or "")
     with start_server(project_store_root.path, **settings) as server:
         server.backend = backend
         yield server

@@ -31,6 +31,7 @@ from clustergraph.remote.endpoints import check_url, oxigraph_endpoints
 from clustergraph.remote.wire import (
     JSON,
     NTRIPLES,
+    _as_boolean,
     _form,
     _raise_for_query_status,
     _StreamReader,
@@ -123,7 +124,8 @@ class RemoteStore(RemoteWrites):
         body = self._post(self.query_url, form, NTRIPLES if info.returns_graph else JSON)
         if info.returns_graph:
             return (quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        result = ox.parse_query_results(_StreamReader(iter([body])), format=ox.QueryResultsFormat.JSON)
+        return _as_boolean(result) if info.form == "ASK" else result
 
     @contextlib.contextmanager
     def stream_query(
@@ -154,7 +156,8 @@ class RemoteStore(RemoteWrites):
                 if info.returns_graph:
                     yield (quad.triple for quad in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES))
                 else:
-                    yield ox.parse_query_results(reader, format=ox.QueryResultsFormat.JSON)
+                    result = ox.parse_query_results(reader, format=ox.QueryResultsFormat.JSON)
+                    yield _as_boolean(result) if info.form == "ASK" else result
         except httpx.TimeoutException as exc:
             raise QueryTimeout(f"the query was stopped after the time limit of {time_limit:g} s") from exc
         except httpx.HTTPError as exc:

@@ -48,6 +48,21 @@ def _raise_for_query_status(response: httpx.Response) -> None:
                          f"{response.status_code}: {response.text.strip()[:300]}")
 
 
+def _as_boolean(result: ox.QuerySolutions | ox.QueryBoolean) -> ox.QueryBoolean:
+    """An ASK query's answer as a boolean. Virtuoso 7.2 answers ASK with a table of one column
+    (``__ASK_RETVAL``): one row for true, none for false; a server following the Protocol sends the boolean.
+
+    >>> table = b'{"head": {"vars": ["__ASK_RETVAL"]}, "results": {"bindings": []}}'
+    >>> bool(_as_boolean(ox.parse_query_results(table, format=ox.QueryResultsFormat.JSON)))
+    False
+    """
+    if isinstance(result, ox.QueryBoolean):
+        return result
+    answer = next(iter(result), None) is not None
+    return ox.parse_query_results(b'{"head": {}, "boolean": %s}' % (b"true" if answer else b"false"),
+                                  format=ox.QueryResultsFormat.JSON)
+
+
 def _ntriples_batches(triples: Iterable[ox.Triple]) -> Iterator[bytes]:
     """N-Triples bytes, ``BATCH_TRIPLES`` triples at a time (a graph is never held serialised whole)."""
     batch: list[ox.Triple] = []
@@ -60,11 +75,33 @@ def _ntriples_batches(triples: Iterable[ox.Triple]) -> Iterator[bytes]:
         yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
 
 
+# Virtuoso writes its blank nodes as ``"value": "nodeID://b10000"`` in JSON results, not a blank node label.
+_VIRTUOSO_BNODE = b'"type": "bnode", "value": "nodeID://'
+_BNODE = b'"type": "bnode", "value": "'
+
+
+def _bnode_labels(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` with Virtuoso's ``nodeID://`` blank node values made labels (``nodeID://b1`` -> ``b1``).
+
+    >>> b"".join(_bnode_labels(iter([b'{"type": "bnode", "value": "node', b'ID://b1"}'])))
+    b'{"type": "bnode", "value": "b1"}'
+    """
+    keep = len(_VIRTUOSO_BNODE) - 1
+    tail = b""
+    for chunk in chunks:
+        text = (tail + chunk).replace(_VIRTUOSO_BNODE, _BNODE)
+        text, tail = text[:-keep], text[-keep:]
+        if text:
+            yield text
+    if tail:
+        yield tail
+
+
 class _StreamReader:
     """A binary file-like object over an iterator of byte chunks, for pyoxigraph's streaming parsers."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks = chunks
+        self.chunks = _bnode_labels(chunks)
         self.buffer = b""
 
     def read(self, size: int = -1) -> bytes:

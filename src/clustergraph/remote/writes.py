@@ -27,17 +27,25 @@ class RemoteWrites:
         self._graph_store("POST", None, content=body, content_type=NQUADS, dataset=True)
 
     def put_graph(self, graph: str | None, triples: Iterable[ox.Triple]) -> bool:
-        """Replace ``graph`` (None: the server's default graph) by ``triples``, streamed as N-Triples in
-        batches; returns whether the server created the graph (201).
+        """Replace ``graph`` (None: the server's default graph) by ``triples``: the first N-Triples batch is
+        ``PUT``, the others are ``POST``-ed after it; returns whether the server created the graph (201).
+
+        Every request has a sized body, never a chunked one: Virtuoso 7.2 answers a chunked ``PUT`` with 204
+        and stores nothing. So a graph of more than :data:`~clustergraph.remote.wire.BATCH_TRIPLES` triples
+        is replaced in several requests, and a reader in between sees its first batches only.
 
         :raises StoreError: without a Graph Store URL or when the server refuses the data.
         """
-        response = self._graph_store("PUT", graph, content=_ntriples_batches(triples), content_type=NTRIPLES)
+        batches = _ntriples_batches(triples)
+        response = self._graph_store("PUT", graph, content=next(batches, b""), content_type=NTRIPLES)
+        for batch in batches:
+            self._graph_store("POST", graph, content=batch, content_type=NTRIPLES)
         return response.status_code == 201
 
     def post_graph(self, graph: str | None, triples: Iterable[ox.Triple]) -> None:
-        """Add ``triples`` to ``graph`` (None: the server's default graph)."""
-        self._graph_store("POST", graph, content=_ntriples_batches(triples), content_type=NTRIPLES)
+        """Add ``triples`` to ``graph`` (None: the server's default graph), one sized request per batch."""
+        for batch in _ntriples_batches(triples):
+            self._graph_store("POST", graph, content=batch, content_type=NTRIPLES)
 
     def delete_graph(self, graph: str | None) -> None:
         """Drop ``graph`` (None: empty the server's default graph); a graph already absent is no error."""
