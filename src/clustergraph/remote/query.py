@@ -172,7 +172,7 @@ class RemoteQueryRunner:
         """The thread's work: query, cap, write; every failure becomes an error message."""
         try:
             with self.store.stream_query(
-                job.sparql,
+                with_base(job.sparql, job.base_iri),
                 default_graph=list(job.default_graph) if job.default_graph is not None else None,
                 named_graphs=list(job.named_graphs) if job.named_graphs is not None else None,
                 time_limit=time_limit,
@@ -230,3 +230,13 @@ async def _receive(flight: _Job, deadline: float, time_limit: float) -> tuple:
     except TimeoutError as exc:
         flight.cancel.set()
         raise errors.QueryTimeout(f"the query was stopped after the time limit of {time_limit:g} s") from exc
+
+
+def with_base(sparql: str, base_iri: str | None) -> str:
+    """The query with ``BASE <base_iri>`` before it, so relative IRIs resolve against our endpoint's URL as on the
+    embedded store, not against the SPARQL server's (a ``BASE`` in the query comes later, so it still wins).
+
+    >>> with_base("CONSTRUCT { <s> <p> 1 } WHERE {}", "http://127.0.0.1:8000/sparql")
+    'BASE <http://127.0.0.1:8000/sparql>\\nCONSTRUCT { <s> <p> 1 } WHERE {}'
+    """
+    return f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
