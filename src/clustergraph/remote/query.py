@@ -33,6 +33,7 @@ from clustergraph.querying.answer import error_from
 from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.querying.worker import ChunkSender, QueryJob, write_answer
 from clustergraph.remote.store import RemoteStore
+from clustergraph.sparql.lexer import has_relative_iri
 
 QUEUE_CHUNKS = 16
 
@@ -233,10 +234,14 @@ async def _receive(flight: _Job, deadline: float, time_limit: float) -> tuple:
 
 
 def with_base(sparql: str, base_iri: str | None) -> str:
-    """The query with ``BASE <base_iri>`` before it, so relative IRIs resolve against our endpoint's URL as on the
-    embedded store, not against the SPARQL server's (a ``BASE`` in the query comes later, so it still wins).
+    """The query with ``BASE <base_iri>`` before it when it writes a relative IRI, so that IRI resolves against our
+    endpoint's URL as on the embedded store, not against the SPARQL server's (a ``BASE`` of the query's own comes
+    later, so it still wins). The base goes on the query's first line: the server's error positions keep their
+    line numbers, and only a column on line 1 of such a query moves.
 
     >>> with_base("CONSTRUCT { <s> <p> 1 } WHERE {}", "http://127.0.0.1:8000/sparql")
-    'BASE <http://127.0.0.1:8000/sparql>\\nCONSTRUCT { <s> <p> 1 } WHERE {}'
+    'BASE <http://127.0.0.1:8000/sparql> CONSTRUCT { <s> <p> 1 } WHERE {}'
+    >>> with_base("ASK { <urn:x> ?p ?o }", "http://127.0.0.1:8000/sparql")
+    'ASK { <urn:x> ?p ?o }'
     """
-    return f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+    return f"BASE <{base_iri}> {sparql}" if base_iri and has_relative_iri(sparql) else sparql

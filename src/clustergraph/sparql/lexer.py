@@ -76,3 +76,17 @@ def keywords(text: str) -> list[str]:
     ['PREFIX', 'SELECT', 'WHERE']
     """
     return [t.text.upper() for t in tokens(text) if t.kind == "word"]
+
+
+_SCHEME = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def has_relative_iri(text: str) -> bool:
+    """Whether ``text`` writes an IRI without a scheme (``<s>``, ``<../x>``), which only a base makes absolute.
+
+    >>> has_relative_iri('PREFIX ex: <http://example.org/> CONSTRUCT { <s> ex:p "<t>" } WHERE {}')
+    True
+    >>> has_relative_iri('SELECT * WHERE { <urn:x:s> ?p "<s>" }')
+    False
+    """
+    return any(t.kind == "iri" and not _SCHEME.match(t.text) for t in tokens(text))
