@@ -55,7 +55,7 @@ EMBEDDED_ONLY = {
 # modules whose live_server tests also run on Virtuoso: a representative subset (linked-data pages and the
 # named-query API over HTTP), as a third run of every read-side suite would add minutes for little more cover.
 # Every named query's rows and every network view are compared with the embedded store's in test_virtuoso.py.
-ON_VIRTUOSO = ("test_linked_data", "test_named_api")
+ON_VIRTUOSO = ("test_linked_data", "test_named_api", "test_topic_cards")
 BROWSER_ONLY_EMBEDDED = ("drives Chromium over pages whose HTML both backends serve alike (checked over HTTP on "
                          "both); one browser run keeps the slowest suite's time")
 

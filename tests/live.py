@@ -81,16 +81,7 @@ def start_oxigraph(location: Path, *, timeout_s: int = 4) -> Iterator[str]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"oxigraph serve exited with {process.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"oxigraph serve at {base} did not answer within 30 s")
-            time.sleep(0.1)
+        wait_until_up(base + "/query?query=ASK%7B%7D", process, timeout=30)
         yield base
     finally:
         stop(process)
@@ -105,14 +96,15 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    """Poll ``url`` until it answers 200, failing early if ``process`` exits."""
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60, log: Path | None = None) -> None:
+    """Poll ``url`` until it answers 200, failing early (with the tail of ``log``, if given) if ``process`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
+            tail = log.read_text(errors="replace")[-2000:] if log is not None and log.exists() else ""
+            raise RuntimeError(f"server exited with {process.returncode}" + (f":\n{tail}" if tail else ""))
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(url, timeout=2).status_code == 200:
                 return
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise RuntimeError(f"server at {url} did not answer within {timeout} s")

