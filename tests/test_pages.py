@@ -3,6 +3,8 @@ editor page, settings, hostile parameters and the rule that no page loads anythi
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -302,3 +304,18 @@ def test_static_files_go_gzipped_to_clients_that_accept_it(live_server) -> None:
         assert packed.headers["content-encoding"] == "gzip"
     assert "content-encoding" not in plain.headers
     assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content) / 2
+
+
+OFF_HOST = re.compile(r"""(?:\bhref|\bsrc|helpReference|endpoint)["']?\s*[=:]\s*["'](?:https?:)?//""")
+
+
+def test_no_page_asset_or_link_points_off_host() -> None:
+    """Templates and static files (vendored ones included) load nothing from, and link to nothing on, another host:
+    the pages work offline. Links to a resource's own external pages are data, not templates, and stay."""
+    web = Path(__file__).resolve().parents[1] / "src" / "clustergraph" / "web"
+    found = [f"{path.relative_to(web)}: {match.group()}"
+             for path in sorted([*web.glob("templates/**/*.html"), *web.glob("static/**/*.js"),
+                                 *web.glob("static/**/*.css")])
+             for match in OFF_HOST.finditer(path.read_text(encoding="utf-8", errors="replace"))]
+    assert not found, found
+    assert OFF_HOST.search('s.href="http://enable-cors.org/"') and OFF_HOST.search('<script src="//cdn.x/y.js">')
