@@ -15,10 +15,12 @@ from clustergraph.kg.derived_labels import (
 from clustergraph.remote.store import ReadStore
 from clustergraph.web.resource_view import (
     Term,
+    card_names,
     labels_for,
     make_term,
     node,
     select_rows,
+    year_span,
 )
 from clustergraph.web.services import Services
 
@@ -89,16 +91,13 @@ def is_profiled(types: list[Term]) -> bool:
 
 def build_profile(svc: Services, iri: str) -> Profile:
     store, ref = svc.store(), node(iri)
-    names = sorted({(r["l"].value, r["l"].language or "") for r in select_rows(
-        store, f"SELECT DISTINCT ?l WHERE {{ {ref} skos:prefLabel|skos:altLabel ?l }}")},
-        key=lambda n: ({"en": 0, "it": 1}.get(n[1], 2), n[0]))
     acronyms = sorted({r["a"].value for r in select_rows(store, f"SELECT DISTINCT ?a WHERE {{ {ref} cg:acronym ?a }}")})
     kind_rows = select_rows(store, f"SELECT DISTINCT ?k WHERE {{ {ref} cg:clusterType ?k }}")
     ecosystem_rows = select_rows(store, f"SELECT DISTINCT ?e WHERE {{ {ref} cg:referenceEcosystem ?e }}")
     websites = sorted({r["w"].value for r in select_rows(store, f"SELECT DISTINCT ?w WHERE {{ {ref} foaf:homepage ?w }}")})
     labels = labels_for(store, [r["k"].value for r in kind_rows] + [r["e"].value for r in ecosystem_rows])
     return Profile(
-        names=[(text, lang) for text, lang in names if lang in ("en", "it", "")],
+        names=card_names(store, ref),
         acronym=", ".join(acronyms),
         kinds=[make_term(svc, r["k"], labels) for r in kind_rows],
         websites=websites,
@@ -242,8 +241,6 @@ def build_initiative_profile(svc: Services, iri: str) -> InitiativeProfile:
         labels = labels_for(store, [v.value for v in found])
         return sorted((make_term(svc, v, labels) for v in found), key=lambda t: t.label.lower())
 
-    names = sorted({(v.value, v.language or "") for v in values("skos:prefLabel|skos:altLabel")},
-                   key=lambda n: ({"en": 0, "it": 1}.get(n[1], 2), n[0]))
     docs = _document_names(svc)
     figures = []
     for prop, what in (("cg:partnerCount", "partners"), ("cg:countryCount", "countries"),
@@ -259,13 +256,10 @@ def build_initiative_profile(svc: Services, iri: str) -> InitiativeProfile:
         for r in select_rows(store, f"""SELECT DISTINCT ?value ?currency WHERE {{ {ref} {prop} ?a .
                 OPTIONAL {{ ?a schema:value ?value }} OPTIONAL {{ ?a cg:currency ?currency }} }}"""):
             money.append((what, format_money(r["value"].value if r["value"] is not None else None, r["currency"])))
-    starts = sorted(v.value for v in values("cg:startYear"))
-    ends = sorted(v.value for v in values("cg:endYear"))
-    years = (f"{starts[0]}–{ends[-1]}" if starts and ends else f"from {starts[0]}" if starts
-             else f"until {ends[-1]}" if ends else "")
+    years = year_span((v.value for v in values("cg:startYear")), (v.value for v in values("cg:endYear")))
     english = sorted(d.value for d in values("dct:description") if d.language in ("en", None))
     return InitiativeProfile(
-        names=[n for n in names if n[1] in ("en", "it", "")], acronym=", ".join(sorted({v.value for v in values("cg:acronym")})),
+        names=card_names(store, ref), acronym=", ".join(sorted({v.value for v in values("cg:acronym")})),
         family=terms("cg:family"), programmes=terms("cg:fundedUnder"), part_of=terms("cg:partOfInitiative"),
         figures=figures, countries=terms("cg:partnerCountry"), regions=terms("cg:partnerRegion"), money=money,
         years=years, status=sorted({v.value for v in values("cg:status")}), description=english[0] if english else "",

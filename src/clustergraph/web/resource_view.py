@@ -226,6 +226,26 @@ def places_for(svc: Services, subjects: Iterable[str]) -> dict[str, list[Place]]
     return result
 
 
+def card_names(store: ReadStore, ref: str) -> list[tuple[str, str]]:
+    """A card's names of ``ref`` (a SPARQL IRI term) as (text, language): English first, then Italian, then
+    untagged; other languages are left to the property table."""
+    found = {(r["l"].value, r["l"].language or "") for r in select_rows(
+        store, f"SELECT DISTINCT ?l WHERE {{ {ref} skos:prefLabel|skos:altLabel ?l }}")}
+    rank = {"en": 0, "it": 1, "": 2}
+    return sorted((n for n in found if n[1] in rank), key=lambda n: (rank[n[1]], n[0]))
+
+
+def year_span(starts: Iterable[str], ends: Iterable[str]) -> str:
+    """Years as a card shows them.
+
+    >>> year_span(["2023"], ["2026"]), year_span(["2022"], []), year_span([], ["2024"]), year_span([], [])
+    ('2023–2026', 'from 2022', 'until 2024', '')
+    """
+    first, last = sorted(starts), sorted(ends)
+    return (f"{first[0]}–{last[-1]}" if first and last else f"from {first[0]}" if first
+            else f"until {last[-1]}" if last else "")
+
+
 def select_rows(store: ReadStore, sparql: str) -> list[dict]:
     """Rows of a SELECT (with the project prefixes) as {variable: term or None}."""
     solutions = store.query(PREFIX_DECL + sparql)

@@ -17,10 +17,12 @@ from clustergraph.kg.derived_labels import format_money
 from clustergraph.remote.store import ReadStore
 from clustergraph.web.resource_view import (
     Term,
+    card_names,
     labels_for,
     make_term,
     node,
     select_rows,
+    year_span,
 )
 from clustergraph.web.services import Services
 
@@ -125,11 +127,8 @@ def card_kind(types: list[Term]) -> str | None:
 def build_topic_card(svc: Services, iri: str, kind: str, types: list[Term]) -> TopicCard:
     """The card of a programme, policy instrument or ecosystem."""
     store, ref = svc.store(), node(iri)
-    names = sorted({(r["l"].value, r["l"].language or "") for r in select_rows(
-        store, f"SELECT DISTINCT ?l WHERE {{ {ref} skos:prefLabel|skos:altLabel ?l }}")},
-        key=lambda n: ({"en": 0, "it": 1}.get(n[1], 2), n[0]))
     card = TopicCard(kind=kind, kind_label=", ".join(sorted(t.label for t in types if t.value.startswith(ONTOLOGY))),
-                     names=[n for n in names if n[1] in ("en", "it", "")], facts=_facts(svc, store, ref),
+                     names=card_names(store, ref), facts=_facts(svc, store, ref),
                      figures=_figures(store, ref), description=_description(store, ref))
     if kind == "programme":
         card.funded, card.funded_total, card.funded_money = _funded(svc, store, ref)
@@ -219,9 +218,7 @@ def _funded(svc: Services, store: ReadStore, ref: str) -> tuple[list[FundedRow],
     rows = []
     for r in chosen:
         entry = by_item[r["i"].value]
-        starts, ends = sorted(entry["start"]), sorted(entry["end"])
-        years = (f"{starts[0]}–{ends[-1]}" if starts and ends else f"from {starts[0]}" if starts
-                 else f"until {ends[-1]}" if ends else "")
+        years = year_span(entry["start"], entry["end"])
         money_text = format_money(r["eu"].value, r["currency"]) if r["eu"] is not None else ""
         rows.append(FundedRow(make_term(svc, r["i"], labels), entry["via"], entry["family"], years, money_text,
                               sorted(entry["who"].values(), key=lambda t: t.label.lower())))
