@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pyoxigraph as ox
 
@@ -184,18 +185,18 @@ def _funded(svc: Services, store: ReadStore, ref: str) -> tuple[list[FundedRow],
     base = f"?i cg:fundedUnder ?via . ?via skos:broader* {ref} ."
     # An initiative's EU contribution: the largest any source states (sources rarely disagree; the page of the
     # initiative shows each). The total adds those of the initiatives that state one, in euros.
-    per_item = f"""SELECT ?i (MAX(?value) AS ?eu) (SAMPLE(?cur) AS ?currency) WHERE {{ {base}
-        OPTIONAL {{ ?i cg:euContribution ?a . ?a schema:value ?value OPTIONAL {{ ?a cg:currency ?cur }} }} }} GROUP BY ?i"""
-    total = select_rows(store, f"""SELECT (COUNT(?i) AS ?n) (SUM(COALESCE(?eu, 0)) AS ?sum) (COUNT(?eu) AS ?stated)
-        WHERE {{ {{ {per_item} }} }}""")[0]
-    count = int(total["n"].value)
-    if not count:
+    # Ordered outside the grouped query: Virtuoso refuses an aggregate's alias inside ORDER BY (SP031). One row per
+    # initiative, read once: the count and total come from all rows, the table from the first FUNDED_ROWS_CAP.
+    ranked = select_rows(store, f"""SELECT * WHERE {{ {{
+        SELECT ?i (MAX(?value) AS ?eu) (SAMPLE(?cur) AS ?currency) WHERE {{ {base}
+          OPTIONAL {{ ?i cg:euContribution ?a . ?a schema:value ?value OPTIONAL {{ ?a cg:currency ?cur }} }} }}
+        GROUP BY ?i }} }} ORDER BY DESC(COALESCE(?eu, -1)) ?i""")
+    if not ranked:
         return [], 0, ""
-    money = (f"{format_money(total['sum'].value, ox.NamedNode(EUR))} for the {int(total['stated'].value):,} that "
-             "state an EU contribution" if int(total["stated"].value) else "")
-    # Ordered outside the grouped query: Virtuoso refuses an aggregate's alias inside ORDER BY (SP031).
-    chosen = select_rows(store, f"SELECT * WHERE {{ {{ {per_item} }} }} ORDER BY DESC(COALESCE(?eu, -1)) ?i "
-                                f"LIMIT {FUNDED_ROWS_CAP}")
+    stated = [Decimal(r["eu"].value) for r in ranked if r["eu"] is not None]
+    money = (f"{format_money(str(sum(stated)), ox.NamedNode(EUR))} for the {len(stated):,} that state an EU "
+             "contribution" if stated else "")
+    chosen = ranked[:FUNDED_ROWS_CAP]
     values = " ".join(node(r["i"].value) for r in chosen)
     details = select_rows(store, f"""SELECT DISTINCT ?i ?via ?family ?start ?end ?who WHERE {{ VALUES ?i {{ {values} }}
         OPTIONAL {{ ?i cg:fundedUnder ?via . ?via skos:broader+ {ref} }}
@@ -222,7 +223,7 @@ def _funded(svc: Services, store: ReadStore, ref: str) -> tuple[list[FundedRow],
         money_text = format_money(r["eu"].value, r["currency"]) if r["eu"] is not None else ""
         rows.append(FundedRow(make_term(svc, r["i"], labels), entry["via"], entry["family"], years, money_text,
                               sorted(entry["who"].values(), key=lambda t: t.label.lower())))
-    return rows, count, money
+    return rows, len(ranked), money
 
 
 def _serving(svc: Services, store: ReadStore, ref: str) -> list[ServingRow]:
