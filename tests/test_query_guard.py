@@ -6,7 +6,7 @@ import pytest
 
 from clustergraph.errors import NotAcceptable, QueryRefused
 from clustergraph.querying.conneg import negotiate
-from clustergraph.sparql.guard import inspect_query, inspect_update
+from clustergraph.sparql.guard import HEAD_TOKENS, inspect_query, inspect_update, query_head
 
 
 @pytest.mark.parametrize(
@@ -43,6 +43,37 @@ def test_forms_and_dataset_clauses() -> None:
     assert inspect_query("DESCRIBE <urn:x>").form == "DESCRIBE"
     assert inspect_query("ASK FROM NAMED <urn:g> { GRAPH ?g { ?s ?p ?o } }").has_dataset_clause
     assert not inspect_query('SELECT * WHERE { ?s ?p "FROM" }').has_dataset_clause
+
+
+HEADS = [
+    "PREFIX : <urn:> CONSTRUCT WHERE { ?s :p ?o }",
+    "PREFIX : <urn:> CONSTRUCT { ?s :p ?o } FROM <urn:g> WHERE { ?s :p ?o }",
+    "CONSTRUCT { ?s <urn:p> ?o } WHERE { ?s ?p ?o FILTER(?o = 'FROM') }",
+    "DESCRIBE <urn:x>",
+    "DESCRIBE ?x FROM <urn:g> WHERE { ?x ?p ?o }",
+    "ASK FROM NAMED <urn:g> { GRAPH ?g { ?s ?p ?o } }",
+    "ask { ?s ?p ?o }",
+    'SELECT * WHERE { ?s ?p "FROM" }',
+    "SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } } }",
+    "BASE <urn:b/> PREFIX from: <urn:f#> SELECT (COUNT(*) AS ?n) FROM <g> WHERE { ?s from:p ?o }",
+    "SELECT ?s { ?s ?p ?o } VALUES ?s { <urn:FROM> }",
+    "# FROM\nSELECT * {}",
+]
+
+
+@pytest.mark.parametrize("query", HEADS)
+def test_the_head_reads_form_and_dataset_as_the_whole_guard_does(query: str) -> None:
+    assert query_head(query) == inspect_query(query)
+
+
+def test_the_head_is_read_from_the_head_only() -> None:
+    """What comes after the head (here a FROM past the token bound, and a refused SERVICE) is not read: the worker
+    that runs the query checks the whole text."""
+    filler = "SELECT " + "?v " * (HEAD_TOKENS + 10)
+    assert not query_head(filler + "FROM <urn:g> WHERE { }").has_dataset_clause
+    assert query_head("SELECT * WHERE { SERVICE <urn:x> { ?s ?p ?o } }").form == "SELECT"
+    with pytest.raises(QueryRefused, match="/update"):
+        query_head("PREFIX : <urn:> DELETE WHERE { ?s :p ?o }")
 
 
 @pytest.mark.parametrize("update", ["LOAD <http://127.0.0.1:9/x>", "load silent <urn:x> into graph <urn:g>",

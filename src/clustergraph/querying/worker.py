@@ -22,6 +22,7 @@ from clustergraph.kg.store import LiveStore, StoreRoot
 from clustergraph.querying.media_types import GRAPHS, RESULTS
 from clustergraph.querying.results import RESULT_FORMATS
 from clustergraph.querying.writers import write_rows
+from clustergraph.sparql.guard import inspect_query
 
 CHUNK_BYTES = 64 * 1024
 
@@ -78,6 +79,7 @@ def main(conn: Connection, store_root: str) -> None:
 
 
 def _answer(conn: Connection, live: LiveStore, job: QueryJob) -> None:
+    inspect_query(job.sparql)  # the whole text is read here, in the killable worker, not in the web process
     sender = ChunkSender(conn.send)
     write_answer(run(live, job), job, lambda kind, truncated: conn.send(("meta", kind, truncated)), sender)
     sender.flush()

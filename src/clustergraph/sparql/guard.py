@@ -79,6 +79,54 @@ def inspect_query(sparql: str) -> QueryInfo:
     return _inspect_cached(sparql) if len(sparql) <= _CACHED_CHARS else _inspect(sparql)
 
 
+HEAD_TOKENS = 2000  # the most tokens query_head reads before the body (a longer head is left to the worker)
+
+
+def query_head(sparql: str) -> QueryInfo:
+    """Form and dataset clauses read from the head of a query only (prologue, form, projection, ``FROM``),
+    in time bounded by :data:`HEAD_TOKENS` however long the text: what the web process needs to choose the
+    answer's media type. The whole text is checked by :func:`inspect_query` in the worker that runs it, under
+    the time limit, so a megabyte of query text never holds the server's event loop.
+
+    :raises QueryRefused: for an update sent as a query.
+
+    >>> query_head("PREFIX x: <urn:x#> CONSTRUCT { ?s x:p ?o } FROM <urn:g> WHERE { ?s ?p ?o }")
+    QueryInfo(form='CONSTRUCT', has_dataset_clause=True)
+    >>> query_head("SELECT * WHERE { ?s ?p ?o } VALUES ?s { " + "<urn:a> " * 100000 + "}")
+    QueryInfo(form='SELECT', has_dataset_clause=False)
+    """
+    form: str | None = None
+    dataset = False
+    depth = 0
+    template_open = False
+    for count, tok in enumerate(tokens(sparql)):
+        if count >= HEAD_TOKENS:
+            break
+        if tok.kind == "word":
+            word = tok.text.upper()
+            if form is None:
+                if word in QUERY_FORMS:
+                    form = word
+                elif word in UPDATE_FORMS:
+                    _refuse_forbidden([word], set())
+                    raise QueryRefused("this is a SPARQL Update; send updates to /update (when the server allows "
+                                       "writes)")
+                continue
+            if depth == 0 and word == "FROM":
+                dataset = True
+            elif depth == 0 and word == "WHERE":
+                break
+        elif tok.text == "{":
+            if depth == 0 and not (form == "CONSTRUCT" and not template_open):
+                break  # the query's body begins: no dataset clause can follow
+            if depth == 0:
+                template_open = True  # a CONSTRUCT template; FROM may follow it
+            depth += 1
+        elif tok.text == "}":
+            depth = max(depth - 1, 0)
+    return QueryInfo(form=form or "SELECT", has_dataset_clause=dataset)
+
+
 @functools.lru_cache(maxsize=4096)
 def _inspect_cached(sparql: str) -> QueryInfo:
     return _inspect(sparql)

@@ -145,8 +145,10 @@ class Services:
         return value if value.startswith(("http://", "https://")) else ""
 
 
-def services(request: Request) -> Services:
-    """FastAPI dependency: the app's shared services."""
+async def services(request: Request) -> Services:
+    """FastAPI dependency: the app's shared services. A coroutine, so FastAPI calls it on the event loop: a
+    plain function would be run in the thread pool, and every request (``/sparql`` too) would wait for a free
+    page thread behind the pages being rendered."""
     return request.app.state.services
 
 

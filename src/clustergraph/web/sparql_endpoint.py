@@ -26,7 +26,7 @@ from clustergraph.querying.media_types import (
 )
 from clustergraph.querying.runner import StreamedAnswer
 from clustergraph.querying.worker import QueryJob
-from clustergraph.sparql.guard import inspect_query
+from clustergraph.sparql.guard import query_head
 from clustergraph.web.openapi_responses import (
     GRAPH_TYPES,
     RESULT_TYPES,
@@ -209,8 +209,9 @@ def choose_media_types(header: str | None, *, form: str) -> tuple[str, str]:
 
 
 async def run_protocol_query(request: Request, svc: Services, req: ProtocolRequest) -> Response:
-    """Check, run and stream one query."""
-    info = inspect_query(req.query or "")
+    """Check, run and stream one query. Only the query's head is read here; the worker that runs it checks the
+    whole text (:func:`clustergraph.sparql.guard.inspect_query`) under the time limit."""
+    info = query_head(req.query or "")
     header = format_preference(list(req.formats)) or request.headers.get("accept")
     results_type, graph_type = choose_media_types(header, form=info.form)
     for iri in (*req.default_graphs, *req.named_graphs):
