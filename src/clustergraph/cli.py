@@ -230,6 +230,8 @@ def serve(
     long_query: Annotated[Optional[float], typer.Option(help=_setting_help("long_query"))] = None,
     page_threads: Annotated[Optional[int], typer.Option(help=_setting_help("page_threads"))] = None,
     page_cache_mb: Annotated[Optional[int], typer.Option(help=_setting_help("page_cache_mb"))] = None,
+    build_file_time_limit: Annotated[Optional[float],
+                                     typer.Option(help=_setting_help("build_file_time_limit"))] = None,
     cors: Annotated[Optional[bool], typer.Option("--cors/--no-cors", help=_setting_help("cors"))] = None,
     store_url: Annotated[Optional[str], typer.Option(help=_setting_help("store_url"))] = None,
     graph_store_url: Annotated[Optional[str], typer.Option(help=_setting_help("graph_store_url"))] = None,
@@ -246,7 +248,7 @@ def serve(
     overrides = {"host": host, "port": port, "base_iri": base_iri, "time_limit": time_limit, "row_cap": row_cap,
                  "body_cap": body_cap, "workers": workers, "reserved_workers": reserved_workers,
                  "long_query": long_query, "page_threads": page_threads, "page_cache_mb": page_cache_mb,
-                 "cors": cors, "store_url": store_url,
+                 "build_file_time_limit": build_file_time_limit, "cors": cors, "store_url": store_url,
                  "graph_store_url": graph_store_url, "update_url": update_url}
     settings = load_settings(overrides)
     store_root = _store_root(root, store)

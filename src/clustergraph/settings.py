@@ -83,6 +83,9 @@ SETTINGS: tuple[Setting, ...] = (
             "more only slow down the event loop that relays query answers."),
     Setting("page_cache_mb", int, 64, "Memory for rendered pages and linked-data documents of the current build "
             "(answered again without rendering); 0 turns the cache off."),
+    Setting("build_file_time_limit", float, 300.0, "Seconds one per-build computation may take (the labels, browse "
+            "lists and VoID statistics pages read, the dumps); it runs once per build in a child process at low "
+            "CPU priority and is stopped past this."),
     Setting("cors", bool, True, "Send Access-Control-Allow-Origin: * on data responses (never with credentials)."),
     Setting("write_token", str, "", "Bearer token enabling /update and writes to /store; empty means read-only.",
             secret=True),
@@ -112,6 +115,7 @@ class Settings:
     long_query: float = 0.25
     page_threads: int = 2
     page_cache_mb: int = 64
+    build_file_time_limit: float = 300.0
     cors: bool = True
     write_token: str = ""
     store_url: str = ""

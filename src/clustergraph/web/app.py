@@ -90,6 +90,7 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
         try:
             yield
         finally:
+            state.build_files.close()
             await pool.close()
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)

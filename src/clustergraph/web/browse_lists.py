@@ -178,6 +178,16 @@ class Index:
                                                                                      repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its lock and remembered searches (it is computed in the build-files child)."""
+        state = {**self.__dict__, "_filtered": {}}
+        del state["_guard"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._guard = threading.Lock()
+
     def values(self, facet: Facet) -> frozenset[str]:
         """Every value ``facet`` takes on some row (gathered on first use)."""
         if facet.param not in self._values:

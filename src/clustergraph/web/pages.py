@@ -84,16 +84,17 @@ def make_router(services: Services) -> APIRouter:
 
 def home(request: Request, svc: Services = Depends(services)) -> Response:
     """Counts by class, the source documents and graphs, the report editions and where to go next."""
-    context = {**svc.memo("home", lambda: home_facts(svc)), "kinds": catalogue.KINDS, "dumps": DUMPS,
+    context = {**svc.build_files.value("home"), "kinds": catalogue.KINDS, "dumps": DUMPS,
                "named_queries": sorted(svc.named_queries.values(), key=lambda q: q.title), "compact": compact}
     return svc.render(request, "home.html", context)
 
 
 def _warm(svc: Services) -> None:
-    """Compute the home page's facts and the cluster list's index at start, so no visitor waits for them."""
+    """Start computing what the pages read once per build (labels, home page facts, browse lists, VoID
+    statistics...) in the build-files child, so few visitors wait for them; the dumps wait for their first
+    download."""
     try:
-        svc.memo("home", lambda: home_facts(svc))
-        browse_index_of(svc, catalogue.KINDS_BY_SLUG["clusters"])
+        svc.build_files.warm(name for name in svc.build_files.products if not name.startswith("clustergraph."))
     except Exception:  # noqa: BLE001 - a warm-up must never stop the server; the page reports errors itself
         log.exception("could not compute the home page ahead of time")
 
@@ -101,7 +102,7 @@ def _warm(svc: Services) -> None:
 def home_facts(svc: Services) -> dict[str, Any]:
     """What the home page shows of the data (computed once per build: seconds at ECCP scale)."""
     select = svc.select
-    labels = svc.memo("labels", lambda: catalogue.load_labels(select))
+    labels = svc.build_files.value("labels")
     sources = catalogue.source_documents(select, labels)
     return {
         "counts": catalogue.home_counts(select),
@@ -114,15 +115,14 @@ def home_facts(svc: Services) -> dict[str, Any]:
 
 def browse_index(request: Request, svc: Services = Depends(services)) -> Response:
     """The browsable kinds with their counts."""
-    counts = svc.memo("kind-counts", lambda: catalogue.kind_counts(svc.select))
+    counts = svc.build_files.value("kind-counts")
     return svc.render(request, "browse.html", {"kinds": catalogue.KINDS, "counts": counts})
 
 
 def search_page(request: Request, svc: Services = Depends(services)) -> Response:
     """Every resource whose names contain ``?q=``, accents and case aside (``mobilita`` finds "Mobilità")."""
     query = request.query_params.get("q", "")[: catalogue.MAX_SEARCH]
-    index = svc.memo("search-index", lambda: catalogue.search_index(
-        svc.memo("labels", lambda: catalogue.load_labels(svc.select)), catalogue.statement_nodes(svc.select)))
+    index = svc.build_files.value("search-index")
     hits = catalogue.search(index, query)
     return svc.render(request, "search.html", {"q": query, "hits": hits, "limit": catalogue.SEARCH_LIMIT})
 
@@ -138,7 +138,7 @@ def browse_kind(kind: KindParam, request: Request, svc: Services = Depends(servi
     chosen = catalogue.KINDS_BY_SLUG.get(kind)
     if chosen is None:
         raise NotFound(f"no browsable kind {kind!r}; known kinds: {', '.join(catalogue.KINDS_BY_SLUG)}")
-    labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
+    labels = svc.build_files.value("labels")
     index = browse_index_of(svc, chosen)
     state = browse_lists.parse_state(index, request.query_params.multi_items(), catalogue.MAX_SEARCH)
     listing = browse_lists.listing(index, state, labels)
@@ -149,10 +149,9 @@ def browse_kind(kind: KindParam, request: Request, svc: Services = Depends(servi
 
 
 def browse_index_of(svc: Services, kind: catalogue.Kind) -> browse_lists.Index:
-    """The browse index of ``kind`` for the current build (seconds at ECCP scale the first time)."""
-    labels = svc.memo("labels", lambda: catalogue.load_labels(svc.select))
-    return svc.memo(f"browse-index:{kind.slug}",
-                    lambda: browse_lists.build_index(svc.select, svc.named_queries, kind, labels))
+    """The browse index of ``kind`` for the current build (computed once per build in the build-files child:
+    seconds at ECCP scale)."""
+    return svc.build_files.value(f"browse-index-{kind.slug}")
 
 
 def query_page(request: Request, svc: Services = Depends(services)) -> Response:

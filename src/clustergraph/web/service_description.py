@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from clustergraph.querying.media_types import GRAPHS, RESULTS
+from clustergraph.remote.store import ReadStore
 from clustergraph.web.services import Services
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -29,8 +30,9 @@ def _sd(name: str) -> ox.NamedNode:
     return ox.NamedNode(SD + name)
 
 
-def service_description(svc: Services, endpoint: str) -> list[ox.Triple]:
-    """Endpoint, languages, formats, features and the default dataset with its named graphs and sizes."""
+def service_description(svc: Services, endpoint: str, sizes: list[tuple[str, int]]) -> list[ox.Triple]:
+    """Endpoint, languages, formats, features and the default dataset with its named graphs and ``sizes``
+    (of :func:`graph_sizes`)."""
     service = ox.NamedNode(endpoint)
     dataset, default_graph = ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")
     triples = [
@@ -50,7 +52,6 @@ def service_description(svc: Services, endpoint: str) -> list[ox.Triple]:
         if media_type in FORMATS:
             fmt = ox.NamedNode("http://www.w3.org/ns/formats/" + FORMATS[media_type])
             triples.append(ox.Triple(service, _sd("resultFormat"), fmt))
-    sizes = svc.memo("graph-sizes", lambda: [(g, _count(svc.store(), g)) for g in svc.store().named_graphs()])
     total = 0
     for index, (graph, size) in enumerate(sizes):
         total += size
@@ -67,7 +68,12 @@ def service_description(svc: Services, endpoint: str) -> list[ox.Triple]:
     return triples
 
 
-def _count(store, graph: str) -> int:
+def graph_sizes(store: ReadStore) -> list[tuple[str, int]]:
+    """Each named graph with its number of triples (computed once per build)."""
+    return [(graph, _count(store, graph)) for graph in store.named_graphs()]
+
+
+def _count(store: ReadStore, graph: str) -> int:
     rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}",
                        union=False)
     return int(next(iter(rows))["n"].value)

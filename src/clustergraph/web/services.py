@@ -33,6 +33,7 @@ from clustergraph.querying.named import NamedQuery
 from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
+from clustergraph.web.build_files import FOLDER, BuildFiles
 from clustergraph.web.page_cache import PageCache
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -56,8 +57,15 @@ class Services:
     scratch: Path | None = None  # a private folder for remote dumps
     warm_ups: list[Callable[[], None]] = field(default_factory=list)  # run once in the background at start
     page_cache: PageCache = field(default_factory=lambda: PageCache(0))
+    pinned_build: str | None = None  # in a build-files child: the build it computes for
+    pinned_dir: Path | None = None
+    build_files: BuildFiles = field(init=False, repr=False)
     _memo_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _computing: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.build_files = BuildFiles(self, time_limit=self.settings.build_file_time_limit,
+                                      in_child=self.pinned_build is not None)
 
     def build_key(self) -> str:
         """A name for the data being served: the published build's folder name on the embedded store; on a
@@ -65,6 +73,8 @@ class Services:
 
         :raises StoreError: before the first build (embedded store).
         """
+        if self.pinned_build is not None:
+            return self.pinned_build
         if self.remote is not None:
             return f"remote-{int(time.time() // REMOTE_CACHE_SECONDS)}"
         try:
@@ -72,11 +82,23 @@ class Services:
         except OSError as exc:
             raise StoreError("no store has been built yet (run `clustergraph build`)") from exc
 
-    def dumps_folder(self) -> Path:
-        """Where the dumps of the data being served are cached (one subfolder per :meth:`build_key`)."""
+    def build_files_root(self) -> Path:
+        """Where the values and dumps computed per build are kept (one subfolder per :meth:`build_key`)."""
         if self.remote is not None and self.scratch is not None:
-            return self.scratch / "dumps"
-        return self.store_root.path / "dumps"
+            return self.scratch / FOLDER
+        return self.store_root.path / FOLDER
+
+    def build_dir(self) -> Path | None:
+        """The directory of the build being served (None on a remote server)."""
+        if self.pinned_dir is not None:
+            return self.pinned_dir
+        return None if self.remote is not None else self.store_root.current()
+
+    def remember(self, key: tuple[str, str], value: Any) -> None:
+        """Keep ``value`` for this build (values of older builds are dropped once there are many)."""
+        if len(self.per_build) > 64:
+            self.per_build.clear()
+        self.per_build[key] = value
 
     @property
     def can_write(self) -> bool:
@@ -96,10 +118,7 @@ class Services:
             computing = self._computing.setdefault(key, threading.Lock())
         with computing:
             if key not in self.per_build:
-                value = compute()
-                if len(self.per_build) > 64:
-                    self.per_build.clear()
-                self.per_build[key] = value
+                self.remember(key, compute())
             value = self.per_build[key]
         with self._memo_guard:
             self._computing.pop(key, None)

@@ -168,5 +168,5 @@ def make_router(services: Services) -> APIRouter:
 
 def map_page(request: Request, svc: Services = Depends(services)) -> Response:
     """Lombardy's NUTS 3 regions shaded by how many clusters have a site there, one point per organisation."""
-    site_map = svc.memo("site-map", lambda: build_site_map(svc))
+    site_map = svc.build_files.value("site-map")
     return svc.render(request, "map.html", {"map": site_map, "shown": ELSEWHERE_SHOWN})

@@ -121,7 +121,7 @@ async def sparql_get(request: Request, svc: Services = Depends(services)) -> Res
     pairs = list(request.query_params.multi_items())
     if not any(key == "query" for key, _ in pairs):
         _refuse_update(pairs)
-        return _describe_service(request, svc)
+        return await _describe_service(request, svc)
     return await run_protocol_query(request, svc, _collect(pairs))
 
 
@@ -290,7 +290,7 @@ async def stream_answer(answer: StreamedAnswer, media_type: str, row_cap: int, *
                              background=BackgroundTask(answer.close))
 
 
-def _describe_service(request: Request, svc: Services) -> Response:
+async def _describe_service(request: Request, svc: Services) -> Response:
     accept = request.headers.get("accept")
     media_type = negotiate(accept, [*GRAPHS, HTML])
     if media_type == HTML and quality(parse_accept(accept), HTML) > quality(parse_accept(accept), "text/turtle"):
@@ -298,7 +298,7 @@ def _describe_service(request: Request, svc: Services) -> Response:
     if media_type == HTML:
         media_type = "text/turtle"
     endpoint = endpoint_url(request)
-    triples = service_description(svc, endpoint)
+    triples = service_description(svc, endpoint, await svc.build_files.value_async("graph-sizes"))
     body = ox.serialize(triples, format=GRAPHS[media_type], prefixes=_SD_PREFIXES)
     return Response(body, media_type=with_charset(media_type), headers={"Vary": "Accept"})
 

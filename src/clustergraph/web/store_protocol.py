@@ -19,13 +19,14 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from clustergraph.errors import BadRequest, NotFound, UnsupportedMediaType
+from clustergraph.iris import PREFIXES
 from clustergraph.kg import writes as store_writes
 from clustergraph.querying.conneg import negotiate
 from clustergraph.querying.media_types import DATASETS, GRAPHS, with_charset
-from clustergraph.web.linked_data import serialize_terms
+from clustergraph.querying.worker import QueryJob
 from clustergraph.web.openapi_responses import (
     DATASET_TYPES,
     TRIPLE_TYPES,
@@ -39,10 +40,11 @@ from clustergraph.web.openapi_responses import (
 )
 from clustergraph.web.rdf_body import read_triples
 from clustergraph.web.services import Services, services
-from clustergraph.web.sparql_endpoint import endpoint_url
+from clustergraph.web.sparql_endpoint import endpoint_url, stream_answer
 from clustergraph.web.write_guard import authorize_write
 
 SPARQL_UPDATE = "application/sparql-update"
+DUMP_FOR = {ox.RdfFormat.N_QUADS: "clustergraph.nq", ox.RdfFormat.TRIG: "clustergraph.trig"}
 FORM = "application/x-www-form-urlencoded"
 _TRIPLE_FORMATS = {m: f for m, f in GRAPHS.items() if f not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)}
 _TARGET = [
@@ -116,22 +118,24 @@ def target_graph(request: Request) -> tuple[bool, str | None]:
 
 
 async def store_get(request: Request, svc: Services = Depends(services)) -> Response:
+    """The whole dataset (the N-Quads or TriG dump of the build, written once per build and served as a file),
+    or one graph (a query in a worker, under the time limit; ``?default``: the union's distinct triples)."""
     named, graph = target_graph(request)
-    store = svc.store()
     accept = request.headers.get("accept")
     if not named:
         media_type = negotiate(accept, list(DATASETS))
-        quads = store.quads()
-        body = serialize_terms(quads, DATASETS[media_type])
-    else:
-        media_type = negotiate(accept, list(_TRIPLE_FORMATS))
-        if graph is not None and not store.has_graph(graph):
-            raise NotFound(f"the store has no graph {graph}")
-        triples = store.graph_triples(graph)
-        body = serialize_terms(triples, _TRIPLE_FORMATS[media_type])
-    if request.method == "HEAD":
-        body = b""
-    return Response(body, media_type=with_charset(media_type), headers={"Vary": "Accept"})
+        path = await svc.build_files.path_async(DUMP_FOR[DATASETS[media_type]])
+        if request.method == "HEAD":
+            return Response(b"", media_type=with_charset(media_type), headers={"Vary": "Accept"})
+        return FileResponse(path, media_type=with_charset(media_type), headers={"Vary": "Accept"})
+    media_type = negotiate(accept, list(_TRIPLE_FORMATS))
+    if graph is not None and not svc.store().has_graph(graph):
+        raise NotFound(f"the store has no graph {graph}")
+    pattern = "GRAPH ?g { ?s ?p ?o }" if graph is None else f"GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }}"
+    job = QueryJob(sparql=f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", graph_media_type=media_type,
+                   row_cap=0, prefixes=tuple(PREFIXES.items()))
+    answer = await svc.pool.run(job, time_limit=svc.settings.time_limit)
+    return await stream_answer(answer, media_type, 0, head_only=request.method == "HEAD")
 
 
 async def _triples_from_body(request: Request) -> list[ox.Triple]:

@@ -7,16 +7,13 @@ and properties, class and property partitions, one ``void:subset`` per named gra
 source, the SPARQL endpoint and the dumps (absolute URLs built from the request). Turtle by default,
 other RDF formats by ``Accept``, ``?format=`` or a suffix on ``/.well-known/void``.
 
-Dumps are written once per published build into ``<store root>/dumps/<build>/`` (temporary file, then
-``os.replace``), so a new build gets fresh dumps and readers never see half a file.
+The statistics and the dumps are computed once per published build by a child process and kept as files
+beside the build (:mod:`clustergraph.web.build_files`), so no request computes them and readers never see
+half a file.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -88,8 +85,7 @@ def void_suffix(request: Request, suffix: str, svc: Services = Depends(services)
 
 def _void(request: Request, svc: Services, suffix: str | None) -> Response:
     media_type = choose_media_type(request, suffix, VOID_TYPES, html=False)
-    build = None if svc.remote is not None else svc.store_root.current()
-    triples = void_triples(svc.store(), str(request.base_url), build)
+    triples = with_access(svc.build_files.value("void"), str(request.base_url))
     headers = {"Vary": "Accept", "Link": alternate_links("/.well-known/void", media_type, VOID_TYPES)}
     return Response(serialize(media_type, triples, []), media_type=with_charset(media_type), headers=headers)
 
@@ -158,7 +154,7 @@ def access(base_url: str, dataset: ox.NamedNode) -> list[ox.Triple]:
     """The SPARQL endpoint, the dumps (void:dataDump) and a dcat:Distribution for each."""
     triples = [ox.Triple(dataset, ox.NamedNode(VOID + "sparqlEndpoint"), ox.NamedNode(base_url + "sparql"))]
     for name, (media_type, _) in DUMPS.items():
-        url, dist = ox.NamedNode(f"{base_url}dumps/{name}"), ox.BlankNode()
+        url, dist = ox.NamedNode(f"{base_url}dumps/{name}"), ox.BlankNode("distribution-" + name.split(".")[-1])
         triples += [ox.Triple(dataset, ox.NamedNode(VOID + "dataDump"), url),
                     ox.Triple(dataset, ox.NamedNode(DCAT + "distribution"), dist),
                     ox.Triple(dist, RDF_TYPE, ox.NamedNode(DCAT + "Distribution")),
@@ -175,8 +171,9 @@ COUNTING = ("Figures count the union of all named graphs, the ontology, authorit
             "a subset's void:triples are that graph's own triples.")
 
 
-def void_triples(store: ReadStore, base_url: str, build: Path | None) -> list[ox.Triple]:
-    """The whole VoID description of the current build."""
+def build_triples(store: ReadStore, build: Path | None) -> list[ox.Triple]:
+    """The part of the VoID description that depends on the data only (computed once per build, by
+    :mod:`clustergraph.web.build_files`): curated facts, modification time, statistics, partitions, subsets."""
     dataset = ox.NamedNode(DATASET)
     triples = curated(store, dataset)
     have = {t.predicate.value for t in triples}
@@ -190,56 +187,32 @@ def void_triples(store: ReadStore, base_url: str, build: Path | None) -> list[ox
         triples.append(ox.Triple(dataset, ox.NamedNode(DCT + "modified"),
                                  ox.Literal(modified, datatype=ox.NamedNode(XSD + "dateTime"))))
     triples += statistics(store, dataset) + partitions(store, dataset) + subsets(store, dataset)
-    triples += access(base_url, dataset)
     triples.append(ox.Triple(dataset, ox.NamedNode(PREFIXES["rdfs"] + "comment"), ox.Literal(COUNTING, language="en")))
-    return sorted(dict.fromkeys(triples), key=lambda t: t.subject != dataset)
+    return triples
+
+
+def with_access(triples: list[ox.Triple], base_url: str) -> list[ox.Triple]:
+    """``triples`` (of :func:`build_triples`) with the endpoint and dumps under ``base_url``, deduplicated,
+    the dataset's own triples first."""
+    dataset = ox.NamedNode(DATASET)
+    return sorted(dict.fromkeys([*triples, *access(base_url, dataset)]), key=lambda t: t.subject != dataset)
+
+
+def void_triples(store: ReadStore, base_url: str, build: Path | None) -> list[ox.Triple]:
+    """The whole VoID description of ``store`` (what the route serves, computed in this process)."""
+    return with_access(build_triples(store, build), base_url)
 
 
 DumpName = Annotated[str, fastapi.Path(description="The dump's file name.", json_schema_extra={"enum": list(DUMPS)})]
 
 
 def dump(name: DumpName, svc: Services = Depends(services)) -> Response:
-    """A dump of the current build, generated on first request and cached per build."""
+    """A dump of the current build, written once per build by a child process and served as a file.
+
+    :raises NotFound: for another name. :raises ServerBusy: while the dump is being written.
+    """
     if name not in DUMPS:
         raise NotFound(f"no dump named {name!r}; available: {', '.join(DUMPS)}")
-    media_type, fmt = DUMPS[name]
-    path = dump_path(svc, name, fmt)
-    return FileResponse(path, media_type=with_charset(media_type), filename=name,
+    media_type, _ = DUMPS[name]
+    return FileResponse(svc.build_files.path(name), media_type=with_charset(media_type), filename=name,
                         content_disposition_type="attachment")
-
-
-def dump_path(svc: Services, name: str, fmt: ox.RdfFormat) -> Path:
-    """The cached dump file of the current build (on a remote server: of the current cache window), written
-    (atomically) when missing."""
-    folder = svc.dumps_folder() / svc.build_key()
-    target = folder / name
-    if target.is_file():
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
-    prune_dumps(folder.parent, keep=folder.name)
-    handle, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write_dump(svc.store(), out, fmt)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-    return target
-
-
-def write_dump(store: ReadStore, out, fmt: ox.RdfFormat) -> None:
-    """Every quad (dataset formats) or the distinct triples of the union (Turtle), with the prefixes."""
-    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        ox.serialize(store.quads(), out, fmt, prefixes=PREFIXES)
-        return
-    rows = store.query(DISTINCT_TRIPLES)
-    ox.serialize((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), out, fmt, prefixes=PREFIXES)
-
-
-def prune_dumps(root: Path, keep: str) -> None:
-    """Drop the cached dumps of builds that are no longer published."""
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.name != keep:
-            shutil.rmtree(folder, ignore_errors=True)
