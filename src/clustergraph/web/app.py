@@ -41,9 +41,11 @@ from clustergraph.web import errors as web_errors
 from clustergraph.web.body_cap import BodyCap
 from clustergraph.web.openapi_responses import finalize
 from clustergraph.web.page_cache import PageCache, PageCacheMiddleware
+from clustergraph.web.page_lane import PageLane
 from clustergraph.web.services import STATIC, Services, make_templates
 from clustergraph.web.write_guard import ReadOnlyCors, WriteLog, configure_write_log
 
+PAGES_WAITING_PER_THREAD = 16  # pages rendering or waiting for a page thread, per thread; more get 503
 DESCRIPTION = """A linked-data knowledge graph of technology clusters, their member organisations, the EU
 initiatives they take part in and the policy instruments that frame them.
 
@@ -119,7 +121,8 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     # Static files go gzipped to clients that accept it: the vendored editor is 1 MB as is, 0.3 MB gzipped.
     app.mount("/static", GZipMiddleware(StaticFiles(directory=str(STATIC)), minimum_size=1024), name="static")
-    app.add_middleware(PageCacheMiddleware, cache=state.page_cache)  # innermost: caches what the routes render
+    app.add_middleware(PageLane, limit=settings.page_threads * PAGES_WAITING_PER_THREAD)  # uncached pages only
+    app.add_middleware(PageCacheMiddleware, cache=state.page_cache)  # caches what the routes render
     install_middleware(app, settings)
     install_openapi(app)
     return app
