@@ -33,6 +33,7 @@ from clustergraph.querying.named import NamedQuery
 from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
+from clustergraph.web.loop_lag import LoopLagMonitor
 from clustergraph.web.page_cache import PageCache
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -56,6 +57,7 @@ class Services:
     scratch: Path | None = None  # a private folder for remote dumps
     warm_ups: list[Callable[[], None]] = field(default_factory=list)  # run once in the background at start
     page_cache: PageCache = field(default_factory=lambda: PageCache(0))
+    loop_lag: LoopLagMonitor = field(default_factory=LoopLagMonitor)  # started by the app's lifespan
     _memo_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _computing: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
 
