@@ -44,7 +44,7 @@ def test_monitor_sees_a_blocked_loop_and_stops_cleanly() -> None:
         monitor = LoopLagMonitor(interval=0.01, window=10.0)
         monitor.start()
         await asyncio.sleep(0.05)
-        time.sleep(0.2)  # hold the loop as a blocking handler would
+        time.sleep(0.2)  # noqa: ASYNC251 - hold the loop as a blocking handler would
         await asyncio.sleep(0.05)
         summary = monitor.summary()
         task = monitor._task
