@@ -207,15 +207,15 @@ async def run_attacks(url: str, chosen: list[Attack], timeout: float) -> list[li
 
 
 class LightClient:
-    """A thread that sends a light ``/sparql`` query every :data:`LIGHT_EVERY_S` seconds (the next one at
-    once when an answer took longer) until stopped, alternating a fixed SELECT and an ASK on a new IRI."""
+    """A thread that sends a light ``/sparql`` query every :data:`LIGHT_EVERY_S` seconds until stopped, whether
+    or not the earlier ones were answered (a user each second, as the tester's client), alternating a fixed
+    SELECT and an ASK on a new IRI; stopping waits for the answers still due (each within the timeout)."""
 
     def __init__(self, url: str, timeout: float) -> None:
         self.url, self.timeout = url, timeout
         self.answers: list[Answer] = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="light-client", daemon=True)
-        self._n = 0
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="light-client", daemon=True)
 
     def __enter__(self) -> LightClient:
         self._thread.start()
@@ -225,24 +225,23 @@ class LightClient:
         self._stop.set()
         self._thread.join()
 
-    def query(self) -> str:
-        self._n += 1
-        if self._n % 2:
+    @staticmethod
+    def query(n: int) -> str:
+        if n % 2:
             return LIGHT_SELECT
-        return f"ASK {{ <https://w3id.org/clustergraph/id/light-{self._n}-{time.monotonic_ns()}> ?p ?o }}"
+        return f"ASK {{ <https://w3id.org/clustergraph/id/light-{n}-{time.monotonic_ns()}> ?p ?o }}"
 
-    def _run(self) -> None:
+    async def _run(self) -> None:
         headers = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
-        with httpx.Client(base_url=self.url, timeout=self.timeout) as client:
+        async with httpx.AsyncClient(base_url=self.url, timeout=self.timeout,
+                                     limits=httpx.Limits(max_connections=None)) as client:
+            sent, n = [], 0
             while not self._stop.is_set():
-                started = time.monotonic()
-                try:
-                    response = client.post("/sparql", content=self.query().encode(), headers=headers)
-                    self.answers.append(Answer(response.status_code, time.monotonic() - started,
-                                               "retry-after" in response.headers))
-                except httpx.HTTPError as exc:
-                    self.answers.append(Answer(0, time.monotonic() - started, error=type(exc).__name__))
-                self._stop.wait(max(0.0, LIGHT_EVERY_S - (time.monotonic() - started)))
+                n += 1
+                shot = Shot("POST", "/sparql", headers, self.query(n).encode())
+                sent.append(asyncio.create_task(fire(client, shot, self.timeout)))
+                await asyncio.sleep(LIGHT_EVERY_S)
+            self.answers = list(await asyncio.gather(*sent))
 
 
 def run_row(url: str, name: str, chosen: list[Attack], *, quiet_seconds: float, least: float,
