@@ -57,6 +57,7 @@ from common import (
     Target,
     built_store,
     finish_section,
+    machine,
     percentile,
     synth_project,
 )
@@ -559,6 +560,7 @@ def attack_part(store: Path, work: Path, args: argparse.Namespace, serve: dict[s
         finally:
             sampler.stop()
     problems: Counter = sum((row.unexpected() for row in rows), Counter())
+    where = machine()
     p99s = {row.name: row.figures()["light p99 s"] for row in rows}
     worst = max(p99s, key=lambda n: -1.0 if math.isnan(p99s[n]) else p99s[n])
     met = all(p < LIGHT_P99_S for p in p99s.values())  # NaN (no answer at all) fails
@@ -574,6 +576,7 @@ def attack_part(store: Path, work: Path, args: argparse.Namespace, serve: dict[s
         "server and its workers during the row. \"before (issue 16)\" is what the tester's light client saw "
         "beside the same attack.", "",
         *attack_rows.table(rows), "",
+        f"Measured on {where['cpu']} ({where['cores']} cores), {where['date']}.", "",
         f"- [{'x' if met else ' '}] light-query p99 < {LIGHT_P99_S:g} s in every row (worst: {worst})",
         f"- [{'x' if not problems else ' '}] no unexpected answers (anything but 200, the designed refusals and "
         "503 with Retry-After)",
