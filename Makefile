@@ -57,9 +57,11 @@ bench: $(STAMP)
 # Issue 6 load test: 32 clients for 60 s (light named queries, heavy analytical queries, resource pages) against
 # a real server on synthetic ECCP-scale data, then the same load first come, first served (the baseline); prints
 # the figures and ratios, saves bench/results/load.json and exits 1 when a check fails. CI runs the shortened
-# form (tests/test_load.py: --quick, 15 s, the project's data).
+# form (tests/test_load.py: --quick, 15 s, the project's data). Then issue 16's attack rows: a light client
+# beside each anonymous attack (VoID, browse searches, /store, 1 MB query texts, a dump, the service
+# description, all at once), the tester's figures beside ours (--attacks-only skips the 32 clients).
 load: $(STAMP)
-	cd bench && ../$(BIN)/python load.py --baseline $(LOAD_ARGS)
+	cd bench && ../$(BIN)/python load.py --baseline --attacks $(LOAD_ARGS)
 
 clean:
 	rm -rf .store .pytest_cache

@@ -22,8 +22,13 @@ heavy mix holds the slowest named queries and ad-hoc aggregations. ``--quick`` u
 data (a region, about 9k triples) built into a temporary store, whose heavy mix is a self-join that takes
 about a second; CI runs it (tests/test_load.py) for 15 s.
 
-Usage: ``python bench/load.py [--quick] [--seconds 60] [--clients 32]`` (exit 1 when a check fails;
-``make load`` runs the full form).
+Part 2 (``--attacks``, issue 16; bench/attacks.py): a light client sending one light query a second beside
+each of a series of anonymous attacks (VoID, browse searches, the whole store, 1 MB query texts, a dump, the
+service description, all at once), on a fresh server over a private copy of the store; its table sits beside
+the tester's figures. ``--attacks-only`` skips part 1 and replaces only the attack part of the saved section.
+
+Usage: ``python bench/load.py [--quick] [--seconds 60] [--clients 32] [--attacks | --attacks-only]
+[--attack-rows quiet,void,...]`` (exit 1 when a check fails; ``make load`` runs the full form).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import random
 import shutil
 import sys
@@ -42,13 +48,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import attacks as attack_rows
 import psutil
 from common import (
     ECCP_CLUSTERS,
     ROOT,
+    SECTIONS,
     Target,
     built_store,
     finish_section,
+    machine,
     percentile,
     synth_project,
 )
@@ -56,6 +65,8 @@ from endpoints import Request, read_response
 from live import start_server
 
 LIGHT_P99_S = 1.0
+TITLE = "Load: 32 clients (light, heavy, pages), and a light client beside anonymous attacks"
+ATTACK_HEADING = "### A light client beside anonymous attacks (issue 16)"
 MEMORY_GROWTH = 0.10
 IDLE_WITHIN_S = 5.0
 IDLE_CPU = 0.10  # of one core
@@ -420,6 +431,40 @@ def print_trace(run: Run) -> None:
 
 
 def main() -> int:
+    args = parse_args()
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="clustergraph-load-"))
+    lines: list[str] = []
+    targets: list[Target] = []
+    figures: dict = {}
+    ok = True
+    try:
+        store, cluster_ids, data = prepare(args.quick, work)
+        serve = dict(item.split("=", 1) for item in args.serve)
+        if not args.attacks_only:
+            plan = [m for m in mixes(args.clients, quick=args.quick, cluster_ids=cluster_ids)
+                    if m.name in args.classes.split(",")]
+            run = run_load(store, plan, args, serve)
+            base = run_load(store, plan, args, {**serve, "reserved_workers": "0"}) if args.baseline else None
+            lines, targets, figures, ok = load_part(run, base, plan, args, data)
+        if args.attacks or args.attacks_only:
+            more_lines, more_targets, more_figures, more_ok = attack_part(store, work, args, serve, data)
+            lines, targets, ok = [*lines, *more_lines], [*targets, *more_targets], ok and more_ok
+            figures.update(more_figures)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    if args.quick:
+        print("\n".join(lines))
+    else:
+        if args.attacks_only:
+            lines, targets = keep_load_part(lines, targets)
+        finish_section("load", TITLE, lines, targets, started)
+    return 0 if ok else 1
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="curated region data (CI's shortened form)")
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -434,19 +479,19 @@ def main() -> int:
     parser.add_argument("--trace", action="store_true", help="print the workers' admission counts every 0.5 s")
     parser.add_argument("--classes", default="light,heavy,pages",
                         help="which client classes run (to see what each costs the others)")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="clustergraph-load-"))
-    try:
-        store, cluster_ids, data = prepare(args.quick, work)
-        plan = [m for m in mixes(args.clients, quick=args.quick, cluster_ids=cluster_ids)
-                if m.name in args.classes.split(",")]
-        serve = dict(item.split("=", 1) for item in args.serve)
-        run = run_load(store, plan, args, serve)
-        base = run_load(store, plan, args, {**serve, "reserved_workers": "0"}) if args.baseline else None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    parser.add_argument("--attacks", action="store_true",
+                        help="then run the attack rows (issue 16): a light client beside each anonymous attack")
+    parser.add_argument("--attacks-only", action="store_true",
+                        help="only the attack rows; the saved section keeps its earlier 32-client part")
+    parser.add_argument("--attack-rows", default="all", type=attack_rows.row_names,
+                        help="which attack rows, in order: quiet, void, browse, store, bigquery, dump, service, "
+                             "mix (all of them at once); default all")
+    return parser.parse_args()
 
+
+def load_part(run: Run, base: Run | None, plan: list[Mix], args: argparse.Namespace,
+              data: str) -> tuple[list[str], list[Target], dict, bool]:
+    """Part 1's lines, targets, figures and whether every check passed."""
     checks = checks_of(run)
     table = summarise(run.outcomes)
     growth, _, _, peak = memory_growth(run.samples)
@@ -476,8 +521,6 @@ def main() -> int:
     figures = {"table": table, "memory_growth": growth, "peak_rss": peak, "idle_after_s": run.idle_after,
                "status": run.after, "checks": checks, "unexpected": dict(problems),
                "baseline": summarise(base.outcomes) if base is not None else None}
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
     targets = [
         Target(f"Light-query p99, {args.clients} clients with heavy queries running", "< 1 s",
                _ms(light_p99) + (f" (first come, first served: {_ms(summarise(base.outcomes)['light']['p99'])})"
@@ -493,11 +536,76 @@ def main() -> int:
     ]
     if args.trace:
         print_trace(run)
-    if args.quick:
-        print("\n".join(lines))
-    else:
-        finish_section("load", "Load: 32 clients, light, heavy and pages", lines, targets, started)
-    return 0 if all(checks.values()) else 1
+    return lines, targets, figures, all(checks.values())
+
+
+
+
+def attack_part(store: Path, work: Path, args: argparse.Namespace, serve: dict[str, str],
+                data: str) -> tuple[list[str], list[Target], dict, bool]:
+    """Part 2: the attack rows on a fresh server over a private copy of ``store`` (so the dumps it writes land
+    in the copy); the lines, targets, figures and whether both checks passed."""
+    import httpx
+
+    copy = work / "attack-store"
+    shutil.copytree(store, copy, symlinks=True, ignore=shutil.ignore_patterns("dumps"))
+    with start_server(copy.resolve(), time_limit=str(args.time_limit), **serve) as server:
+        for warmed in ("/network/collaboration/graph", "/"):  # wait for the start-up warm-ups to finish
+            httpx.get(server.url + warmed, timeout=600).raise_for_status()
+        before = fetch_status(server.url)
+        sampler = TreeSampler(server.process.pid).start()
+        try:
+            rows = attack_rows.run_rows(server.url, args.attack_rows, quick=args.quick, peak_rss=lambda since: max(
+                (rss for at, rss, _, _ in list(sampler.samples) if at >= since), default=0))
+        finally:
+            sampler.stop()
+    problems: Counter = sum((row.unexpected() for row in rows), Counter())
+    where = machine()
+    p99s = {row.name: row.figures()["light p99 s"] for row in rows}
+    worst = max(p99s, key=lambda n: -1.0 if math.isnan(p99s[n]) else p99s[n])
+    met = all(p < LIGHT_P99_S for p in p99s.values())  # NaN (no answer at all) fails
+    lines = [
+        "", ATTACK_HEADING, "",
+        f"On {data}: a fresh server (time limit {args.time_limit:g} s, {before['slots']} workers, "
+        f"{'settings ' + ', '.join(f'{k}={v}' for k, v in serve.items()) if serve else 'default settings'}) "
+        "over a private copy of the store. Each row sends its anonymous requests (no token; each bounded by a "
+        f"{attack_rows.CLIENT_TIMEOUT_S:g} s client timeout, counted as an error when it runs out) while one light "
+        "client sends a light `/sparql` query once a second (a fixed SELECT, then an ASK on a new IRI). Statuses: "
+        "200 / refused as designed (400 or 413, the 1 MB texts only) / 503 with Retry-After / other. Loop lag: "
+        "`/api/status?lag_seconds=` over the row (how late a 50 ms sleep in the server woke). Peak RSS: the "
+        "server and its workers during the row. \"before (issue 16)\" is what the tester's light client saw "
+        "beside the same attack.", "",
+        *attack_rows.table(rows), "",
+        f"Measured on {where['cpu']} ({where['cores']} cores), {where['date']}.", "",
+        f"- [{'x' if met else ' '}] light-query p99 < {LIGHT_P99_S:g} s in every row (worst: {worst})",
+        f"- [{'x' if not problems else ' '}] no unexpected answers (anything but 200, the designed refusals and "
+        "503 with Retry-After)",
+    ]
+    if problems:
+        lines += ["", "Unexpected answers under attack:", *[f"- {k}: {n}" for k, n in problems.most_common(20)]]
+    targets = [
+        Target("Light-query p99 beside each anonymous attack (issue 16)", f"< {LIGHT_P99_S:g} s in every row",
+               f"worst {_ms(p99s[worst])} ({worst}); quiet {_ms(p99s.get('quiet', float('nan')))}",
+               None if math.isnan(p99s[worst]) else p99s[worst] / LIGHT_P99_S, met),
+        Target("Unexpected answers under attack", "0", str(sum(problems.values())), None, not problems),
+    ]
+    figures = {"attacks": {row.name: row.figures() for row in rows}, "attack_unexpected": dict(problems)}
+    return lines, targets, figures, met and not problems
+
+
+def keep_load_part(lines: list[str], targets: list[Target]) -> tuple[list[str], list[Target]]:
+    """The saved section's 32-client part (everything before the attack heading) and its targets, followed by
+    the new attack ``lines`` and ``targets`` (``--attacks-only``)."""
+    saved = SECTIONS / "load.json"
+    if not saved.exists():
+        return lines, targets
+    section = json.loads(saved.read_text())
+    body = section["body"].split("\n" + ATTACK_HEADING)[0].rstrip().split("\n")
+    body = [f"Part 1 wall time {line.removeprefix('Benchmark wall time ')}" if line.startswith("Benchmark wall")
+            else line for line in body]
+    names = {t.name for t in targets}
+    kept = [Target(**t) for t in section["targets"] if t["name"] not in names]
+    return [*body, *lines], [*kept, *targets]
 
 
 def _ratio(ours: float, other: float) -> str:

@@ -82,6 +82,7 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await pool.start()
+        state.loop_lag.start()
         # Pages render in threads; Python runs one at a time, so more threads only starve the event loop
         # that relays every query answer.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.page_threads
@@ -93,6 +94,7 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
             yield
         finally:
             state.build_files.close()
+            await state.loop_lag.stop()
             await pool.close()
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)

@@ -34,6 +34,7 @@ from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
 from clustergraph.web.build_files import FOLDER, BuildFiles
+from clustergraph.web.loop_lag import LoopLagMonitor
 from clustergraph.web.page_cache import PageCache
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -60,6 +61,7 @@ class Services:
     pinned_build: str | None = None  # in a build-files child: the build it computes for
     pinned_dir: Path | None = None
     build_files: BuildFiles = field(init=False, repr=False)
+    loop_lag: LoopLagMonitor = field(default_factory=LoopLagMonitor)  # started by the app's lifespan
     _memo_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _computing: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
 
