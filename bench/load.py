@@ -316,6 +316,21 @@ def follow_status(url: str, trace: list[tuple[float, dict]], seconds: float) -> 
             time.sleep(0.5)
 
 
+def wait_for_warm_ups(url: str, patience: float = 600.0) -> None:
+    """Wait until the pages computed at start (the default network view, the home page's facts, which the
+    build-files child computes once per build) answer 200; a 503 while they are computed is asked again."""
+    import httpx
+
+    give_up = time.monotonic() + patience
+    for warmed in ("/network/collaboration/graph", "/"):
+        while True:
+            response = httpx.get(url + warmed, timeout=patience)
+            if response.status_code != 503 or time.monotonic() > give_up:
+                response.raise_for_status()
+                break
+            time.sleep(1.0)
+
+
 def fetch_status(url: str) -> dict:
     import httpx
 
@@ -359,8 +374,7 @@ def run_load(store: Path, plan: list[Mix], args: argparse.Namespace, serve: dict
     import httpx
 
     with start_server(store.resolve(), time_limit=str(args.time_limit), **serve) as server:
-        for warmed in ("/network/collaboration/graph", "/"):  # wait for the start-up warm-ups to finish
-            httpx.get(server.url + warmed, timeout=600).raise_for_status()
+        wait_for_warm_ups(server.url)
         before = fetch_status(server.url)
         sampler = TreeSampler(server.process.pid).start()
         time.sleep(1.0)
@@ -550,8 +564,7 @@ def attack_part(store: Path, work: Path, args: argparse.Namespace, serve: dict[s
     copy = work / "attack-store"
     shutil.copytree(store, copy, symlinks=True, ignore=shutil.ignore_patterns("dumps"))
     with start_server(copy.resolve(), time_limit=str(args.time_limit), **serve) as server:
-        for warmed in ("/network/collaboration/graph", "/"):  # wait for the start-up warm-ups to finish
-            httpx.get(server.url + warmed, timeout=600).raise_for_status()
+        wait_for_warm_ups(server.url)
         before = fetch_status(server.url)
         sampler = TreeSampler(server.process.pid).start()
         try:
