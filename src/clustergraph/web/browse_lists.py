@@ -10,6 +10,7 @@ bad parameters raise :class:`BadRequest` naming the parameter.
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -118,6 +119,9 @@ class Figure:
         return f"{stated}{self.value:,} members in {year} ({', '.join(self.sources)})"
 
 
+ROWS_PER_CHUNK = 2000  # rows per pickled chunk of an index (see Index.__getstate__)
+
+
 @dataclass(frozen=True)
 class Money:
     """An amount of money as the list shows it."""
@@ -179,13 +183,21 @@ class Index:
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled without its lock and remembered searches (it is computed in the build-files child)."""
+        """Pickled without its lock and remembered searches (it is computed in the build-files child), the rows
+        in separately pickled chunks: each is one short native call to load, and between them the server's
+        other threads (the event loop) get their turn, where one call for 129k rows held them for half a
+        second."""
         state = {**self.__dict__, "_filtered": {}}
         del state["_guard"]
+        rows = state.pop("rows")
+        state["row_chunks"] = [pickle.dumps(rows[i:i + ROWS_PER_CHUNK], protocol=pickle.HIGHEST_PROTOCOL)
+                               for i in range(0, len(rows), ROWS_PER_CHUNK)]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        chunks = state.pop("row_chunks")
         self.__dict__.update(state)
+        self.rows = [row for chunk in chunks for row in pickle.loads(chunk)]  # noqa: S301 - our own file
         self._guard = threading.Lock()
 
     def values(self, facet: Facet) -> frozenset[str]:
