@@ -125,7 +125,9 @@ def apply_update(root: StoreRoot, sparql: str, *, base_iri: str | None = None) -
     :raises BadRequest: for an update the store's graphs do not allow (``CREATE GRAPH`` of a graph that exists,
         ``DROP GRAPH`` of one that does not, without ``SILENT``); nothing is changed.
     """
-    from clustergraph.sparql.guard import inspect_update  # here: a write worker never loads rdflib (0.2 s)
+    from clustergraph.sparql.guard import (
+        inspect_update,  # here: a write worker never loads rdflib (0.2 s)
+    )
 
     inspect_update(sparql)
     run_update(root, sparql, base_iri=base_iri)

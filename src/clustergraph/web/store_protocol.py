@@ -25,6 +25,7 @@ from clustergraph.errors import BadRequest, NotFound, UnsupportedMediaType
 from clustergraph.kg import writes as store_writes
 from clustergraph.querying.conneg import negotiate
 from clustergraph.querying.media_types import DATASETS, GRAPHS, with_charset
+from clustergraph.sparql.guard import inspect_update
 from clustergraph.web.linked_data import serialize_terms
 from clustergraph.web.openapi_responses import (
     DATASET_TYPES,
@@ -37,7 +38,6 @@ from clustergraph.web.openapi_responses import (
     ok,
     query_parameter,
 )
-from clustergraph.sparql.guard import inspect_update
 from clustergraph.web.rdf_body import check_nesting, read_triples
 from clustergraph.web.services import Services, services
 from clustergraph.web.sparql_endpoint import endpoint_url
