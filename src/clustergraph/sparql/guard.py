@@ -10,8 +10,8 @@ is asked only where the two readers could disagree: when the word ``service`` or
 lexer does not read as a keyword (a string, an IRI, a comment, a name). Such a query longer than
 :data:`MAX_CROSS_CHECK_TOKENS` is refused rather than parsed. Queries nested deeper than :data:`MAX_DEPTH` or
 longer than :data:`MAX_TOKENS` (``VALUES`` data aside) are refused too: Oxigraph's parser and optimiser recurse
-on them and crash the worker (a stack overflow, not a time-limit stop). Updates get both limits too (they run in
-the web process itself, where such a crash would stop the server), but their data is not counted either: the
+on them and crash the worker (a stack overflow, not a time-limit stop). Updates get both limits too (they run in a
+killable write worker, but a refusal is a clear 400 where a crash is a 503), but their data is not counted either: the
 blocks of ``INSERT DATA``, ``DELETE DATA`` and the ``INSERT { }`` / ``DELETE { }`` templates hold only terms
 (a long bulk write is legitimate), while their ``WHERE`` parts are counted like a query.
 
@@ -109,7 +109,7 @@ def _inspect(sparql: str) -> QueryInfo:
 
 
 def inspect_update(sparql: str) -> None:
-    """Check an update before it runs (in the web process: a crash here would stop the whole server).
+    """Check an update before it runs (in the web process, before a write worker is started for it).
 
     The length limit counts the ``WHERE`` parts and the operations, not the data: a long ``INSERT DATA`` (or
     ``INSERT { }`` template) is a legitimate bulk write.
