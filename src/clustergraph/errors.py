@@ -121,6 +121,10 @@ class WorkerLost(ServerBusy):
     """The worker process running a query died (crash, out of memory, killed from outside); it is replaced."""
 
 
+class WriteTimeout(ServerBusy):
+    """A write ran past its time limit and its worker process was killed; nothing was changed."""
+
+
 class NotFound(ClusterGraphError):
     """The requested resource, graph or named query does not exist."""
 

@@ -3,19 +3,92 @@ checkpoint: hard links, cheap), applies the change to the copy, and publishes it
 as a build. Readers never see a half-applied write, and a failed write leaves the last good store serving.
 
 Writes last until the next ``clustergraph build``, which rebuilds from ``data/`` (the curated source of truth).
+
+The server runs each write in a child process (:mod:`clustergraph.kg.write_worker`, started by
+:mod:`clustergraph.kg.write_runner`) through :func:`run_job`, so a write past the time limit can be killed and
+one that crashes Oxigraph (a stack overflow in its parser) takes only that child down. A killed write leaves an
+unfinished snapshot, never published (no ``.complete``, and ``current`` still names the last good build);
+:func:`remove_unfinished` deletes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from clustergraph.errors import BadRequest, QueryError, QuerySyntaxError, StoreError
-from clustergraph.kg.store import StoreRoot
-from clustergraph.sparql.guard import inspect_update
+from clustergraph.kg.store import BUILDS, StoreRoot
+
+UPDATE, PUT, POST, DELETE = "update", "put", "post", "delete"
+
+
+@dataclass(frozen=True)
+class WriteJob:
+    """One write, as sent to a write worker: its kind (UPDATE, PUT, POST or DELETE), the target graph (None: the
+    default graph), and the update text with its base IRI, or the request body with its RDF media type."""
+
+    kind: str
+    graph: str | None = None
+    sparql: str = ""
+    base_iri: str | None = None
+    body: bytes = b""
+    media_type: str = ""
+
+
+def run_job(root: StoreRoot, job: WriteJob) -> None:
+    """Apply ``job`` to a new snapshot of ``root`` (parsing its body here, in the worker). The update guard has
+    already run in the web process.
+
+    :raises QuerySyntaxError, BadRequest, QueryError, StoreError: as :func:`run_update`, :func:`parse_body`
+        and :func:`write_snapshot`.
+    """
+    if job.kind == UPDATE:
+        run_update(root, job.sparql, base_iri=job.base_iri)
+    elif job.kind in (PUT, POST):
+        triples = parse_body(job.body, job.media_type)
+        (put_graph if job.kind == PUT else post_graph)(root, job.graph, triples)
+    elif job.kind == DELETE:
+        delete_graph(root, job.graph)
+    else:
+        raise ValueError(f"unknown write {job.kind!r}")
+
+
+def parse_body(body: bytes, media_type: str) -> list[ox.Triple]:
+    """The triples of a Graph Store request body in the RDF format of ``media_type``.
+
+    :raises BadRequest: for a body that does not parse (the message names the place).
+    """
+    try:
+        return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))]
+    except SyntaxError as exc:
+        raise BadRequest(f"request body ({media_type}): {exc.msg}") from exc
+
+
+def remove_unfinished(root: StoreRoot, pid: int, *, since: str) -> list[Path]:
+    """Delete what a write worker of process id ``pid``, started at ``since`` (``%Y%m%dT%H%M%S``, as build
+    names begin), left behind when it was killed or crashed: its snapshot (a build directory named for that
+    process and not older than ``since``, unless it is ``current``) and its swap link. Returns what was
+    removed. Call it only once the process is gone."""
+    builds = root.path / BUILDS
+    current = root.current()
+    found = [p for p in builds.glob(f"*-{pid}-*") if p != current and p.name >= since] if builds.is_dir() else []
+    for path in found:
+        shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        (root.path / f".current.{pid}").unlink()
+    return found
+
+
+def published_by(root: StoreRoot, pid: int, before: Path | None) -> bool:
+    """Whether ``current`` has moved away from ``before`` to a build the process ``pid`` wrote: a worker
+    killed right after its atomic swap has published its write."""
+    current = root.current()
+    return current is not None and current != before and f"-{pid}-" in current.name
 
 
 def write_snapshot(root: StoreRoot, change: Callable[[ox.Store], None]) -> Path:
@@ -52,7 +125,20 @@ def apply_update(root: StoreRoot, sparql: str, *, base_iri: str | None = None) -
     :raises BadRequest: for an update the store's graphs do not allow (``CREATE GRAPH`` of a graph that exists,
         ``DROP GRAPH`` of one that does not, without ``SILENT``); nothing is changed.
     """
+    from clustergraph.sparql.guard import (
+        inspect_update,  # here: a write worker never loads rdflib (0.2 s)
+    )
+
     inspect_update(sparql)
+    run_update(root, sparql, base_iri=base_iri)
+
+
+def run_update(root: StoreRoot, sparql: str, *, base_iri: str | None = None) -> None:
+    """:func:`apply_update` without the guard (which the web process has run before handing the update to a
+    write worker).
+
+    :raises QuerySyntaxError, BadRequest, QueryError: as :func:`apply_update`.
+    """
 
     def change(store: ox.Store) -> None:
         try:

@@ -10,10 +10,18 @@ is asked only where the two readers could disagree: when the word ``service`` or
 lexer does not read as a keyword (a string, an IRI, a comment, a name). Such a query longer than
 :data:`MAX_CROSS_CHECK_TOKENS` is refused rather than parsed. Queries nested deeper than :data:`MAX_DEPTH` or
 longer than :data:`MAX_TOKENS` (``VALUES`` data aside) are refused too: Oxigraph's parser and optimiser recurse
-on them and crash the worker (a stack overflow, not a time-limit stop). Updates get both limits too (they run in
-the web process itself, where such a crash would stop the server), but their data is not counted either: the
+on them and crash the worker (a stack overflow, not a time-limit stop). Updates get both limits too (they run in a
+killable write worker, but a refusal is a clear 400 where a crash is a 503), but their data is not counted either: the
 blocks of ``INSERT DATA``, ``DELETE DATA`` and the ``INSERT { }`` / ``DELETE { }`` templates hold only terms
 (a long bulk write is legitimate), while their ``WHERE`` parts are counted like a query.
+
+An RDF collection ``( i1 i2 … )`` is parsed one recursion per item: in a graph pattern some 4,080 items overflow
+the parser's 8 MB stack (measured with pyoxigraph 0.5.13, in a query and in an update's ``WHERE``), though they
+stay under :data:`MAX_TOKENS`. So every collection, in a pattern, a template or a data block, is held to
+:data:`MAX_COLLECTION` items (about a quarter of that). A bracket that holds a comma directly is an argument
+list (``IN (1, 2)``, ``CONCAT(?a, ?b)``), not a collection, and is left to the token limit; object and
+predicate lists (``?s ?p o1, o2`` and ``;``) do not recurse in the parser and are not limited here (long ones
+are slow to plan: the time limit stops them).
 
 Oxigraph does not read every text the way the lexer does: it decodes ``\\u`` escapes only inside strings and
 IRIs (``'\\u0027'`` is a one-character string to it, where a conformant reader sees ``'''`` open a long
@@ -42,6 +50,7 @@ _FORBIDDEN = {"SERVICE": "SERVICE (federated query)", "LOAD": "LOAD"}
 _FORBIDDEN_WORD = re.compile(r"service|load", re.IGNORECASE)
 MAX_DEPTH = 128  # brackets { ( [ << open at once; Oxigraph overflows its stack near 2,000
 MAX_TOKENS = 5000  # tokens outside VALUES data; Oxigraph overflows its stack near 7,000 chained operators
+MAX_COLLECTION = 1000  # items of one RDF collection ( … ); Oxigraph's parser overflows its stack near 4,080
 MAX_CROSS_CHECK_TOKENS = 1000  # the largest query rdflib is asked to parse (about a second at worst)
 _CACHED_CHARS = 32_000  # longer texts are not remembered (the cache would hold them all)
 _OPENING = frozenset({"{", "(", "[", "<<"})
@@ -134,7 +143,7 @@ def _inspect_cached(sparql: str) -> QueryInfo:
 
 def _inspect(sparql: str) -> QueryInfo:
     readings = _readings(sparql)
-    _refuse_too_complex(readings, "query", _QUERY_DATA)
+    _refuse_too_complex(readings, "query", _QUERY_DATA, sparql)
     toks = readings[0]
     words = _words(toks)
     cross_checked = _cross_check(sparql, toks, words, parseQuery, limit=MAX_CROSS_CHECK_TOKENS)
@@ -148,7 +157,7 @@ def _inspect(sparql: str) -> QueryInfo:
 
 
 def inspect_update(sparql: str) -> None:
-    """Check an update before it runs (in the web process: a crash here would stop the whole server).
+    """Check an update before it runs (in the web process, before a write worker is started for it).
 
     The length limit counts the ``WHERE`` parts and the operations, not the data: a long ``INSERT DATA`` (or
     ``INSERT { }`` template) is a legitimate bulk write.
@@ -164,7 +173,7 @@ def inspect_update(sparql: str) -> None:
     clustergraph.errors.QueryRefused: the update has 6009 tokens outside its data ...; at most 5000 are allowed ...
     """
     readings = _readings(sparql)
-    _refuse_too_complex(readings, "update", _UPDATE_DATA)
+    _refuse_too_complex(readings, "update", _UPDATE_DATA, sparql)
     toks = readings[0]
     cross_checked = _cross_check(sparql, toks, _words(toks), parseUpdate, limit=None)
     _refuse_forbidden(_every_word(readings), cross_checked)
@@ -203,12 +212,88 @@ def _every_word(readings: list[list[Token]]) -> list[str]:
     return [word for toks in readings for word in _words(toks)]
 
 
-def _refuse_too_complex(readings: list[list[Token]], what: str, data_words: frozenset[str]) -> None:
+def _refuse_too_complex(readings: list[list[Token]], what: str, data_words: frozenset[str], text: str) -> None:
     """Refuse a text too deep or too long in any of its readings (depth first: its message is more useful)."""
     for toks in readings:
         _refuse_too_deep(toks, what)
     for toks in readings:
+        _refuse_long_collection(toks, what, text)
+    for toks in readings:
         _refuse_too_long(toks, what, data_words)
+
+
+def _refuse_long_collection(toks: list[Token], what: str, text: str) -> None:
+    """Refuse a text with an RDF collection of more than MAX_COLLECTION items (data blocks included).
+
+    >>> _refuse_long_collection(list(tokens("ASK { ?s ?p (" + " 1" * 1001 + " ) }")), "query", "")
+    Traceback (most recent call last):
+    clustergraph.errors.QueryRefused: the collection ( … ) at line 1 of the query has 1001 items; at most 1000 are accepted
+    >>> _refuse_long_collection(list(tokens("ASK { FILTER(?o IN (" + ", ".join(["1"] * 1500) + ")) }")), "query", "")
+    """
+    for start, count in _collections(toks):
+        if count > MAX_COLLECTION:
+            line = _line_at(text, start)
+            raise QueryRefused(f"the collection ( … ) at line {line} of the {what} has {count} items; at most "
+                               f"{MAX_COLLECTION} are accepted")
+
+
+def _collections(toks: list[Token]) -> Iterator[tuple[int, int]]:
+    """(offset of its ``(``, number of items) of each bracket ``( )`` that holds no operator, comma or keyword
+    directly: an RDF collection (or a short parenthesised term). One pass, linear in the tokens.
+
+    An item is a term or a nested bracket. The lexer splits some terms (``1.5e3``, ``"x"@en``,
+    ``"1"^^xsd:int``, ``-2``): a word glued to the token before it, a datatype and the pieces ``@ ^ .`` are
+    part of the item before; a ``.`` between digits makes a decimal count as two items (never fewer than
+    Oxigraph reads). ``+``/``-`` glued to the token before is an operator (``1+2``), otherwise a sign.
+
+    >>> list(_collections(list(tokens('( 1 -2 3.5e1 "x"@en "y"^^<urn:t> ( ) [] ?v ) (1+2) (?a, ?b) (1 AS ?x)'))))
+    [(33, 0), (0, 9)]
+    """
+    stack: list[list] = []  # per open bracket: [its text, offset, items, is an expression]
+    previous: Token | None = None
+    for tok, _ in _depths(toks):
+        text = tok.text
+        if stack and stack[-1][0] == "(" and text not in _CLOSING:
+            _count_item(stack[-1], tok, previous)
+        if text in _OPENING:
+            stack.append([text, tok.start, 0, False])
+        elif text in _CLOSING and stack:
+            opened, start, count, expression = stack.pop()
+            if opened == "(" and not expression:
+                yield start, count
+        previous = tok
+    for opened, start, count, expression in stack:  # never closed: a syntax error, but parsed that far
+        if opened == "(" and not expression:
+            yield start, count
+
+
+_OPERATORS = frozenset({",", "&", "|", "=", "!", "<", ">", "/", "*", "?", "||", "&&"})
+_TERM_KINDS = frozenset({"iri", "pname", "var", "string"})
+
+
+def _count_item(top: list, tok: Token, previous: Token | None) -> None:
+    """Count ``tok`` as an item of the open bracket ``top``, or mark ``top`` an expression (see
+    :func:`_collections`)."""
+    text = tok.text
+    glued = previous is not None and previous.start + len(previous.text) == tok.start
+    after = previous.text if previous is not None else ""
+    if text in _OPERATORS or (text in ("+", "-") and glued and after not in _OPENING):
+        top[3] = True
+    elif after in ("@", "^") or text in ("@", "^", ".", "+", "-"):
+        return
+    elif tok.kind == "word":
+        if not glued and text.lower() not in ("true", "false"):
+            top[3] = True  # AS, IN, a function name: an expression
+        elif not glued:
+            top[2] += 1
+    elif tok.kind in _TERM_KINDS or text in _OPENING or not glued or after in (".", "+", "-"):
+        top[2] += 1
+
+
+def _line_at(text: str, offset: int) -> int:
+    """The line of ``offset`` in ``text`` (a carriage return alone ends a line too, as Oxigraph reads it)."""
+    head = text[:offset].replace("\r\n", "\n").replace("\r", "\n")
+    return head.count("\n") + 1
 
 
 def _refuse_too_deep(toks: list[Token], what: str) -> None:

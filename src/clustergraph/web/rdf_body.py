@@ -6,8 +6,10 @@ or some 40,000 nested JSON-LD objects (under a megabyte), overflow the stack of 
 take the whole server process down (measured with pyoxigraph 0.5). So, as :mod:`clustergraph.sparql.guard`
 does for queries, a body whose brackets nest deeper than :data:`MAX_DEPTH` is refused before it is parsed. The
 depth is read by a lexer that knows the format's strings, IRIs, comments and escapes, so brackets inside them
-neither count nor hide real ones. The parse itself runs in a worker thread, so a large body (RDF/XML nested a
-few thousand levels takes seconds) does not hold up other requests.
+neither count nor hide real ones. On the embedded store the body is parsed only by the write worker process
+(:mod:`clustergraph.kg.write_runner`), killed at the time limit (an RDF/XML billion-laughs body expands to
+gigabytes); for a remote server it is parsed here, in a worker thread, so a large body does not hold up other
+requests.
 """
 
 from __future__ import annotations

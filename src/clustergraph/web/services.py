@@ -29,6 +29,8 @@ from clustergraph.errors import StoreError
 from clustergraph.iris import PREFIXES
 from clustergraph.kg.layout import Layout
 from clustergraph.kg.store import LiveStore, StoreRoot
+from clustergraph.kg.write_runner import WriteRunner
+from clustergraph.kg.writes import WriteJob
 from clustergraph.querying.named import NamedQuery
 from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.store import ReadStore, RemoteStore
@@ -62,6 +64,7 @@ class Services:
     pinned_dir: Path | None = None
     build_files: BuildFiles = field(init=False, repr=False)
     loop_lag: LoopLagMonitor = field(default_factory=LoopLagMonitor)  # started by the app's lifespan
+    writer: WriteRunner | None = None  # the embedded store's writes, each in a killable worker process
     _memo_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _computing: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
 
@@ -108,6 +111,13 @@ class Services:
         if not self.settings.writable:
             return False
         return self.remote is None or bool(self.remote.update_url or self.remote.store_url)
+
+    async def write(self, job: WriteJob) -> None:
+        """Apply ``job`` to the embedded store in a write worker, under the time limit
+        (:class:`~clustergraph.kg.write_runner.WriteRunner`; its errors pass through)."""
+        if self.writer is None:
+            self.writer = WriteRunner(self.store_root, time_limit=self.settings.time_limit)
+        await self.writer.run(job)
 
     def memo(self, name: str, compute: Any) -> Any:
         """``compute()`` once per published build (a new build or write gets a fresh value); on a remote

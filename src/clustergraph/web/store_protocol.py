@@ -27,6 +27,7 @@ from clustergraph.kg import writes as store_writes
 from clustergraph.querying.conneg import negotiate
 from clustergraph.querying.media_types import DATASETS, GRAPHS, with_charset
 from clustergraph.querying.worker import QueryJob
+from clustergraph.sparql.guard import inspect_update
 from clustergraph.web.openapi_responses import (
     DATASET_TYPES,
     TRIPLE_TYPES,
@@ -38,7 +39,7 @@ from clustergraph.web.openapi_responses import (
     ok,
     query_parameter,
 )
-from clustergraph.web.rdf_body import read_triples
+from clustergraph.web.rdf_body import check_nesting, read_triples
 from clustergraph.web.services import Services, services
 from clustergraph.web.sparql_endpoint import endpoint_url, stream_answer
 from clustergraph.web.write_guard import authorize_write
@@ -138,11 +139,12 @@ async def store_get(request: Request, svc: Services = Depends(services)) -> Resp
     return await stream_answer(answer, media_type, 0, head_only=request.method == "HEAD")
 
 
-async def _triples_from_body(request: Request) -> list[ox.Triple]:
-    """The triples of the request body, in the graph format its Content-Type names.
+async def _graph_body(request: Request) -> tuple[bytes, ox.RdfFormat]:
+    """The request body and the graph format its Content-Type names, checked for nesting (not parsed: the
+    embedded store's write worker parses it, :func:`_triples` does for a remote server).
 
-    :raises UnsupportedMediaType: for another Content-Type. :raises BadRequest: for a body that does not parse
-        or nests too deep (:mod:`clustergraph.web.rdf_body`).
+    :raises UnsupportedMediaType: for another Content-Type. :raises BadRequest: for a body that nests too deep
+        (:mod:`clustergraph.web.rdf_body`).
     """
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _TRIPLE_FORMATS:
@@ -150,29 +152,41 @@ async def _triples_from_body(request: Request) -> list[ox.Triple]:
             f"Content-Type {content_type or '(none)'} is not an RDF graph format; send one of "
             + ", ".join(_TRIPLE_FORMATS)
         )
-    return await read_triples(await request.body(), _TRIPLE_FORMATS[content_type], content_type)
+    body = await request.body()
+    fmt = _TRIPLE_FORMATS[content_type]
+    await asyncio.to_thread(check_nesting, body, fmt)
+    return body, fmt
+
+
+async def _triples(body: bytes, fmt: ox.RdfFormat) -> list[ox.Triple]:
+    """The triples of a body for a remote server (parsed here: that server never sees the raw body)."""
+    return await read_triples(body, fmt, fmt.media_type)
+
+
+def _body_job(kind: str, graph: str | None, body: bytes, fmt: ox.RdfFormat) -> store_writes.WriteJob:
+    return store_writes.WriteJob(kind, graph, body=body, media_type=fmt.media_type)
 
 
 async def store_put(request: Request, svc: Services = Depends(services)) -> Response:
     authorize_write(request, svc.settings.write_token)
     named, graph = _named_target(request)
     existed = graph is None or svc.store().has_graph(graph)
-    triples = await _triples_from_body(request)
+    body, fmt = await _graph_body(request)
     if svc.remote is not None:
-        await asyncio.to_thread(svc.remote.put_graph, graph, triples)
+        await asyncio.to_thread(svc.remote.put_graph, graph, await _triples(body, fmt))
     else:
-        await asyncio.to_thread(store_writes.put_graph, svc.store_root, graph, triples)
+        await svc.write(_body_job(store_writes.PUT, graph, body, fmt))
     return Response(status_code=204 if existed else 201)
 
 
 async def store_post(request: Request, svc: Services = Depends(services)) -> Response:
     authorize_write(request, svc.settings.write_token)
     _, graph = _named_target(request)
-    triples = await _triples_from_body(request)
+    body, fmt = await _graph_body(request)
     if svc.remote is not None:
-        await asyncio.to_thread(svc.remote.post_graph, graph, triples)
+        await asyncio.to_thread(svc.remote.post_graph, graph, await _triples(body, fmt))
     else:
-        await asyncio.to_thread(store_writes.post_graph, svc.store_root, graph, triples)
+        await svc.write(_body_job(store_writes.POST, graph, body, fmt))
     return Response(status_code=204)
 
 
@@ -184,7 +198,7 @@ async def store_delete(request: Request, svc: Services = Depends(services)) -> R
     if svc.remote is not None:
         await asyncio.to_thread(svc.remote.delete_graph, graph)
     else:
-        await asyncio.to_thread(store_writes.delete_graph, svc.store_root, graph)
+        await svc.write(store_writes.WriteJob(store_writes.DELETE, graph))
     return Response(status_code=204)
 
 
@@ -215,5 +229,6 @@ async def update(request: Request, svc: Services = Depends(services)) -> Respons
     if svc.remote is not None:
         await asyncio.to_thread(svc.remote.update, text)
     else:
-        await asyncio.to_thread(store_writes.apply_update, svc.store_root, text, base_iri=endpoint_url(request))
+        await asyncio.to_thread(inspect_update, text)  # refused here (400) before a worker is started
+        await svc.write(store_writes.WriteJob(store_writes.UPDATE, sparql=text, base_iri=endpoint_url(request)))
     return Response(status_code=204)
