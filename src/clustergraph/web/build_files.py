@@ -6,8 +6,10 @@ threads and the CPU while anonymous requests asked for them again and again. So 
 computed at most once per build, in a child process (``python -m clustergraph.web.build_files``) at a low CPU
 priority (:data:`NICE`) under its own time limit, one product at a time, and written atomically into
 ``<store root>/build-files/<build>/``. The web process reads the file (and keeps values in memory for the
-build). A request whose product is still being computed waits up to the query time limit, then gets 503 with
-Retry-After while the computation goes on; a failed or stopped computation is tried again by the next request.
+build). At start the server computes them all in one child, cheapest first; a request for one that is not
+ready yet starts a child of its own for it, waits up to :data:`LONGEST_WAIT` seconds (or the query time
+limit, when longer), then gets 503 with Retry-After while the computation goes on; a failed or stopped
+computation is tried again by the next request.
 
 On a remote SPARQL server (``store_url``) there is no build to key on: values are computed in the web process
 for :data:`~clustergraph.web.services.REMOTE_CACHE_SECONDS` at a time (the server does the work), and dumps are
@@ -21,6 +23,7 @@ import contextlib
 import dataclasses
 import gc
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -41,8 +44,10 @@ from clustergraph.iris import PREFIXES
 if TYPE_CHECKING:
     from clustergraph.web.services import Services
 
+log = logging.getLogger(__name__)
 NICE = 10  # the child's CPU priority: queries (0, and 5 for long ones) come first
 FOLDER = "build-files"
+LONGEST_WAIT = 30.0  # seconds a request may wait for a product being computed (at least the time limit)
 
 
 @dataclass(frozen=True)
@@ -134,16 +139,17 @@ def _dump(fmt: ox.RdfFormat) -> Callable[[Services, Path], None]:
 def _products() -> dict[str, Product]:
     from clustergraph.web import catalogue
 
-    listed = [
+    kinds = sorted(catalogue.KINDS, key=lambda kind: kind.slug == "organisations")  # the largest last
+    listed = [  # cheapest first: the start-up batch computes them in this order
+        Product("graph-sizes", "the sizes of the named graphs", _graph_sizes),
+        Product("kind-counts", "the counts of the browse lists", _kind_counts),
         Product("labels", "the labels of every resource", _labels),
         Product("home", "the home page's facts", _home),
-        Product("kind-counts", "the counts of the browse lists", _kind_counts),
-        Product("search-index", "the search index", _search_index),
-        *(Product(f"browse-index-{kind.slug}", f"the browse list of {kind.title.lower()}", _browse_index(kind.slug))
-          for kind in catalogue.KINDS),
         Product("site-map", "the map of the clusters' sites", _site_map),
         Product("void", "the VoID statistics", _void),
-        Product("graph-sizes", "the sizes of the named graphs", _graph_sizes),
+        Product("search-index", "the search index", _search_index),
+        *(Product(f"browse-index-{kind.slug}", f"the browse list of {kind.title.lower()}", _browse_index(kind.slug))
+          for kind in kinds),
         Product("clustergraph.ttl", "the Turtle dump", write=_dump(ox.RdfFormat.TURTLE)),
         Product("clustergraph.nq", "the N-Quads dump", write=_dump(ox.RdfFormat.N_QUADS)),
         Product("clustergraph.trig", "the TriG dump", write=_dump(ox.RdfFormat.TRIG)),
@@ -164,11 +170,18 @@ class BuildFiles:
         self._jobs: dict[tuple[str, str], concurrent.futures.Future[Path]] = {}
         self._guard = threading.Lock()
         self._loading: dict[tuple[str, str], threading.Lock] = {}
+        # one child for the start-up batch, one for what a request is waiting for (so no request waits behind
+        # the whole batch)
         self._runner = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="build-files")
+        self._on_demand = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="build-files-demand")
+        self._demanded: set[tuple[str, str]] = set()
         self.computed = 0  # computations finished (for the status page and tests)
+        # how long a request waits for a product being computed before its 503
+        self.wait = max(svc.settings.time_limit, LONGEST_WAIT)
 
     def close(self) -> None:
         self._runner.shutdown(wait=False, cancel_futures=True)
+        self._on_demand.shutdown(wait=False, cancel_futures=True)
 
     def folder(self) -> Path:
         """Where the products of the data being served are kept (one subfolder per build)."""
@@ -210,7 +223,7 @@ class BuildFiles:
             return target
         job = self._job(build, name)
         try:
-            return job.result(timeout=self.svc.settings.time_limit if wait is None else wait)
+            return job.result(timeout=self.wait if wait is None else wait)
         except concurrent.futures.TimeoutError as exc:
             raise errors.ServerBusy(f"{self.products[name].title} of this build is being computed; try again in "
                                     "a few seconds") from exc
@@ -237,7 +250,7 @@ class BuildFiles:
             return await asyncio.to_thread(self.path, name)
         job = self._job(build, name)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(job), timeout=self.svc.settings.time_limit)
+            return await asyncio.wait_for(asyncio.wrap_future(job), timeout=self.wait)
         except TimeoutError as exc:
             raise errors.ServerBusy(f"{self.products[name].title} of this build is being computed; try again in "
                                     "a few seconds") from exc
@@ -249,9 +262,17 @@ class BuildFiles:
         self._submit(self.svc.build_key(), list(names))
 
     def _job(self, build: str, name: str) -> concurrent.futures.Future[Path]:
-        return self._submit(build, [name])[name]
+        """The computation a request for ``name`` waits for: when it is only queued in the start-up batch, a
+        child of its own computes it now (whichever child finishes first settles it)."""
+        job = self._submit(build, [name], self._on_demand)[name]
+        with self._guard:
+            if not job.done() and (build, name) not in self._demanded:
+                self._demanded.add((build, name))
+                self._on_demand.submit(self._compute, build, [name])
+        return job
 
-    def _submit(self, build: str, names: list[str]) -> dict[str, concurrent.futures.Future[Path]]:
+    def _submit(self, build: str, names: list[str], runner: concurrent.futures.ThreadPoolExecutor | None = None,
+                ) -> dict[str, concurrent.futures.Future[Path]]:
         """The computations of ``names`` for ``build``: those already queued or running, and one new child for
         the others (a failed computation is tried again)."""
         unknown = [name for name in names if name not in self.products]
@@ -260,29 +281,43 @@ class BuildFiles:
         with self._guard:
             for old in [k for k in self._jobs if k[0] != build]:
                 del self._jobs[old]
+            self._demanded = {k for k in self._demanded if k[0] == build}
             fresh = []
             for name in names:
                 job = self._jobs.get((build, name))
                 if job is None or (job.done() and job.exception() is not None):
                     self._jobs[(build, name)] = concurrent.futures.Future()
+                    self._demanded.discard((build, name))
                     fresh.append(name)
             if fresh:
-                self._runner.submit(self._compute, build, fresh)
+                if runner is self._on_demand:
+                    self._demanded.update((build, name) for name in fresh)
+                (runner or self._runner).submit(self._compute, build, fresh)
             return {name: self._jobs[(build, name)] for name in names}
 
     def _compute(self, build: str, names: list[str]) -> None:
-        """Run one child for ``names`` (in the runner's thread, one child at a time); each name's future is
+        """:meth:`_compute_now`, with any unexpected failure logged and given to the requests waiting."""
+        try:
+            self._compute_now(build, names)
+        except Exception as exc:  # noqa: BLE001 - a runner thread must settle every future it took
+            log.exception("computing %s for build %s failed", ", ".join(names), build)
+            for name in names:
+                if (job := self._jobs.get((build, name))) is not None:
+                    _settle(job, errors.StoreError(f"{self.products[name].title} could not be computed: "
+                                                   f"{type(exc).__name__}"))
+
+    def _compute_now(self, build: str, names: list[str]) -> None:
+        """Run one child for those of ``names`` not settled yet (in a runner's thread); each name's future is
         settled as soon as the child reports its file, so the first product does not wait for the last."""
-        jobs = {name: self._jobs[(build, name)] for name in names}
+        jobs = {name: job for name in names if (job := self._jobs.get((build, name))) is not None and not job.done()}
+        names = list(jobs)
         folder = self.svc.build_files_root() / build
         folder.mkdir(parents=True, exist_ok=True)
         prune(folder.parent, keep=build)
-        for leftover in folder.glob(".*"):  # a killed child's unfinished file (one child runs at a time)
-            leftover.unlink(missing_ok=True)
         missing = []
         for name, job in jobs.items():
             if (folder / name).is_file():
-                job.set_result(folder / name)
+                _settle(job, folder / name)
             else:
                 missing.append(name)
         if not missing:
@@ -293,9 +328,9 @@ class BuildFiles:
             if job.done():
                 continue
             if (folder / name).is_file() and name not in failures:
-                job.set_result(folder / name)
+                _settle(job, folder / name)
             else:
-                job.set_exception(failures.get(name) or errors.StoreError(
+                _settle(job, failures.get(name) or errors.StoreError(
                     f"{self.products[name].title} could not be computed (the child process stopped; see the "
                     "server log)"))
 
@@ -331,7 +366,9 @@ class BuildFiles:
                     continue
                 if status == "done":
                     self.computed += 1
-                    self._jobs[(build, name)].set_result(folder / name)
+                    job = self._jobs.get((build, name))
+                    if job is not None:
+                        _settle(job, folder / name)
                 else:
                     failures[name] = errors.StoreError(f"{self.products[name].title} could not be computed: "
                                                        f"{message[:300]}")
@@ -341,6 +378,10 @@ class BuildFiles:
             child.kill()
             child.wait()
             child.stdout.close()
+        if child.returncode:  # a killed child's unfinished files
+            for name in names:
+                for leftover in folder.glob(f".{name}.*"):
+                    leftover.unlink(missing_ok=True)
         if child.returncode and child.returncode < 0:  # killed: the first product without a line was too slow
             late = next((n for n in names if n not in failures and not (folder / n).is_file()), None)
             if late is not None:
@@ -360,6 +401,15 @@ class BuildFiles:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+def _settle(job: concurrent.futures.Future[Path], outcome: Path | Exception) -> None:
+    """Give ``job`` its file or error, unless another child settled it first."""
+    with contextlib.suppress(concurrent.futures.InvalidStateError):
+        if isinstance(outcome, Exception):
+            job.set_exception(outcome)
+        else:
+            job.set_result(outcome)
 
 
 def load(path: Path) -> Any:
