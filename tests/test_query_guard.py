@@ -214,3 +214,13 @@ def test_escapes_and_carriage_returns_alone_are_harmless() -> None:
     assert inspect_query("SELECT * WHERE {\r\n  ?s ?p ?o # a comment\r\n}\r\n").form == "SELECT"
     assert inspect_query('ASK { ?s ?p "x"@en-values VALUES ?x { 1 } }').form == "ASK"
     inspect_update(r"INSERT DATA { <urn:a> <urn:b> '\u0027' } # '''")
+
+
+def test_a_megabyte_of_in_list_is_refused_from_its_first_tokens() -> None:
+    """Over EARLY_COUNT_CHARS, the tokens outside VALUES are counted one at a time and the count stops at the
+    limit; a long VALUES block of the same size is still accepted."""
+    in_list = "SELECT * WHERE { ?s ?p ?o FILTER(?o IN (" + ",".join(f'"{i}"' for i in range(110_000)) + ")) }"
+    with pytest.raises(QueryRefused, match="more than 5000 tokens outside VALUES data"):
+        inspect_query(in_list)
+    values = "SELECT * WHERE { VALUES ?x { " + " ".join(f'"{i}"' for i in range(110_000)) + " } }"
+    assert len(values) > 800_000 and inspect_query(values).form == "SELECT"
