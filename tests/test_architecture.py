@@ -13,8 +13,8 @@ import clustergraph
 
 SRC = Path(clustergraph.__file__).resolve().parent
 README = Path(__file__).resolve().parents[1] / "README.md"
-SHARED = {"errors", "iris", "settings", "__version__"}  # open to every package
-TOP_LEVEL = {"errors": set(), "iris": set(), "settings": {"errors", "iris"}}  # shared modules' own imports
+SHARED = {"errors", "iris", "settings", "limits", "__version__"}  # open to every package
+TOP_LEVEL = {"errors": set(), "iris": set(), "settings": {"errors", "iris"}, "limits": set()}  # shared modules' own imports
 _ITEM = re.compile(r"([a-z_.]+)(?: \(([^)]*)\))?")
 
 

@@ -9,7 +9,8 @@ import pytest
 
 MODULES = ["clustergraph.iris", "clustergraph.sparql.lexer", "clustergraph.sparql.guard", "clustergraph.querying.conneg",
            "clustergraph.querying.media_types", "clustergraph.kg.derived_labels",
-           "clustergraph.web.pages", "clustergraph.web.catalogue", "clustergraph.web.loop_lag"]
+           "clustergraph.web.pages", "clustergraph.web.catalogue", "clustergraph.web.loop_lag",
+           "clustergraph.querying.worker", "clustergraph.limits"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -224,3 +224,16 @@ def test_a_megabyte_of_in_list_is_refused_from_its_first_tokens() -> None:
         inspect_query(in_list)
     values = "SELECT * WHERE { VALUES ?x { " + " ".join(f'"{i}"' for i in range(110_000)) + " } }"
     assert len(values) > 800_000 and inspect_query(values).form == "SELECT"
+
+
+def test_the_cache_of_checked_texts_is_bounded_by_bytes() -> None:
+    """4,200 distinct queries of 32k emoji once grew a process by a gigabyte: the cache counts their memory."""
+    from clustergraph.sparql.guard import TextCache
+
+    cache = TextCache(1_000_000)
+    info = inspect_query("ASK {}")
+    for n in range(200):
+        cache.put(f"ASK {{}} # {n} " + "\N{GRINNING FACE}" * 8_000, info)  # about 32 KB each
+    assert 900_000 < cache.used <= 1_000_000
+    assert cache.get("ASK {} # 199 " + "\N{GRINNING FACE}" * 8_000) is info  # the latest are kept
+    assert cache.get("ASK {} # 0 " + "\N{GRINNING FACE}" * 8_000) is None  # the oldest went first

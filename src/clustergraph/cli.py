@@ -232,6 +232,8 @@ def serve(
     page_cache_mb: Annotated[Optional[int], typer.Option(help=_setting_help("page_cache_mb"))] = None,
     build_file_time_limit: Annotated[Optional[float],
                                      typer.Option(help=_setting_help("build_file_time_limit"))] = None,
+    worker_memory_mb: Annotated[Optional[int], typer.Option(help=_setting_help("worker_memory_mb"))] = None,
+    answer_cap_mb: Annotated[Optional[int], typer.Option(help=_setting_help("answer_cap_mb"))] = None,
     cors: Annotated[Optional[bool], typer.Option("--cors/--no-cors", help=_setting_help("cors"))] = None,
     store_url: Annotated[Optional[str], typer.Option(help=_setting_help("store_url"))] = None,
     graph_store_url: Annotated[Optional[str], typer.Option(help=_setting_help("graph_store_url"))] = None,
@@ -244,11 +246,14 @@ def serve(
     import uvicorn
 
     from clustergraph.web.app import create_app
+    from clustergraph.web.http_limits import BoundedHttpToolsProtocol
 
     overrides = {"host": host, "port": port, "base_iri": base_iri, "time_limit": time_limit, "row_cap": row_cap,
                  "body_cap": body_cap, "workers": workers, "reserved_workers": reserved_workers,
                  "long_query": long_query, "page_threads": page_threads, "page_cache_mb": page_cache_mb,
-                 "build_file_time_limit": build_file_time_limit, "cors": cors, "store_url": store_url,
+                 "build_file_time_limit": build_file_time_limit, "worker_memory_mb": worker_memory_mb,
+                 "answer_cap_mb": answer_cap_mb,
+                 "cors": cors, "store_url": store_url,
                  "graph_store_url": graph_store_url, "update_url": update_url}
     settings = load_settings(overrides)
     store_root = _store_root(root, store)
@@ -261,7 +266,8 @@ def serve(
         store_root.open_current()  # fail early, with the CLI's message, when nothing has been built
         source = str(store_root.current())
     err.print(f"serving {source} at http://{settings.host}:{settings.port}/")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                http=BoundedHttpToolsProtocol)
 
 
 @app.command()

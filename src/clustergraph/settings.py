@@ -86,6 +86,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("build_file_time_limit", float, 300.0, "Seconds one per-build computation may take (the labels, browse "
             "lists and VoID statistics pages read, the dumps); it runs once per build in a child process at low "
             "CPU priority and is stopped past this."),
+    Setting("answer_cap_mb", int, 64, "Most megabytes of terms one capped answer holds beside the row cap (a "
+            "query answer is held before it is sent); larger answers are truncated like those past the row cap."),
+    Setting("worker_memory_mb", int, 0, "Most memory (MB) one query worker, the build-files child or the write "
+            "worker may take; past it, it is stopped (503) and replaced. 0: half the machine's memory shared among "
+            "the workers and those two."),
     Setting("cors", bool, True, "Send Access-Control-Allow-Origin: * on data responses (never with credentials)."),
     Setting("write_token", str, "", "Bearer token enabling /update and writes to /store; empty means read-only.",
             secret=True),
@@ -116,6 +121,8 @@ class Settings:
     page_threads: int = 2
     page_cache_mb: int = 64
     build_file_time_limit: float = 300.0
+    answer_cap_mb: int = 64
+    worker_memory_mb: int = 0
     cors: bool = True
     write_token: str = ""
     store_url: str = ""

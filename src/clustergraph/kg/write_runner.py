@@ -25,6 +25,7 @@ import time
 from clustergraph import errors
 from clustergraph.kg.store import StoreRoot
 from clustergraph.kg.writes import WriteJob, published_by, remove_unfinished
+from clustergraph.limits import ran_out_of_memory
 
 NOTHING_CHANGED = "nothing was changed"
 
@@ -32,7 +33,8 @@ NOTHING_CHANGED = "nothing was changed"
 class WriteRunner:
     """Runs :class:`WriteJob` s over ``root``, one at a time, each in its own killable process."""
 
-    def __init__(self, root: StoreRoot, *, time_limit: float) -> None:
+    def __init__(self, root: StoreRoot, *, time_limit: float, memory_mb: int = 0) -> None:
+        self.memory_mb = memory_mb  # the worker's cap (clustergraph.limits); 0: none
         self.root = root
         self.time_limit = time_limit
         self.running: int | None = None  # process id of the write worker at work (for tests and status)
@@ -63,7 +65,7 @@ class WriteRunner:
         before = self.root.current()
         since = time.strftime("%Y%m%dT%H%M%S")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "clustergraph.kg.write_worker", str(self.root.path),
+            sys.executable, "-m", "clustergraph.kg.write_worker", str(self.root.path), str(self.memory_mb),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         self.running = process.pid
         try:
@@ -84,6 +86,9 @@ class WriteRunner:
         if process.returncode != 0 or not out.strip():
             if self._settle(process.pid, before, since):
                 return
+            if ran_out_of_memory(process.returncode):
+                raise errors.WorkerLost(f"the write needed more than the {self.memory_mb:,} MB of memory the write "
+                                        f"worker may use (worker_memory_mb); {NOTHING_CHANGED}")
             raise errors.WorkerLost(f"the write worker stopped unexpectedly (exit status {process.returncode}: "
                                     f"crashed, ran out of memory or was killed); {NOTHING_CHANGED}")
         answer_from(out)

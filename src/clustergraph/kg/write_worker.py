@@ -16,6 +16,7 @@ from pathlib import Path
 from clustergraph.errors import ClusterGraphError
 from clustergraph.kg.store import StoreRoot
 from clustergraph.kg.writes import WriteJob, run_job
+from clustergraph.limits import limit_memory
 
 
 def main(store_root: str) -> int:
@@ -35,4 +36,6 @@ def main(store_root: str) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        limit_memory(int(sys.argv[2]))  # past it, an allocation aborts this worker, not the server
     sys.exit(main(sys.argv[1]))

@@ -16,12 +16,15 @@ or not the next chunk has been asked for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
+import subprocess
 import time
 from pathlib import Path
 
 from clustergraph import errors
+from clustergraph.limits import ran_out_of_memory
 from clustergraph.querying.answer import Answer, error_from
 from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.querying.processes import Lease, Worker
@@ -34,8 +37,10 @@ class QueryPool:
     """Worker processes over ``store_root``, ``reserved`` of them for short queries only (see the module
     docstring); :meth:`start` must run inside the serving event loop."""
 
-    def __init__(self, store_root: Path, *, size: int, reserved: int = 2, long_after: float = 0.25) -> None:
+    def __init__(self, store_root: Path, *, size: int, reserved: int = 2, long_after: float = 0.25,
+                 memory_mb: int = 0) -> None:
         self.store_root = store_root
+        self.memory_mb = memory_mb  # each worker's cap (clustergraph.limits); 0: none
         self.size = size
         self.lanes = Lanes(size, reserved=reserved, long_after=long_after)
         self.restarted = 0
@@ -52,7 +57,8 @@ class QueryPool:
         self._loop = asyncio.get_running_loop()
         self._idle = {SHORT: asyncio.Queue(), LONG: asyncio.Queue()}
         plan = [SHORT] * self.lanes.reserved + [LONG] * self.lanes.long_share
-        workers = await asyncio.gather(*(asyncio.to_thread(Worker, self.store_root, nice=self._nice(slot))
+        workers = await asyncio.gather(*(asyncio.to_thread(Worker, self.store_root, nice=self._nice(slot),
+                                                           memory_mb=self.memory_mb)
                                          for slot in plan))
         for slot, worker in zip(plan, workers):
             self._all.add(worker)
@@ -165,6 +171,12 @@ class QueryPool:
                     return None
             return worker.conn.recv()
         except (EOFError, OSError) as exc:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(timeout=1)
+            if ran_out_of_memory(worker.process.returncode):
+                raise errors.WorkerLost(f"the query needed more than the {self.memory_mb:,} MB of memory a query "
+                                        "worker may use (worker_memory_mb); it was stopped and the worker is being "
+                                        "replaced") from exc
             raise errors.WorkerLost("the query worker stopped unexpectedly (crashed, ran out of memory or was "
                                     "killed); it is being replaced, try again") from exc
 
@@ -197,7 +209,7 @@ class QueryPool:
             self._loop.call_soon_threadsafe(functools.partial(self.release, lease, healthy=False))
 
     async def _replace(self, slot: str) -> None:
-        worker = await asyncio.to_thread(Worker, self.store_root, nice=self._nice(slot))
+        worker = await asyncio.to_thread(Worker, self.store_root, nice=self._nice(slot), memory_mb=self.memory_mb)
         if self._closed:
             worker.kill()
             return

@@ -33,11 +33,12 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 class Worker:
     """One child process (``python -m clustergraph.querying.worker``) and the parent's end of its socket."""
 
-    def __init__(self, store_root: Path, *, nice: int = 0) -> None:
+    def __init__(self, store_root: Path, *, nice: int = 0, memory_mb: int = 0) -> None:
         parent, child = socket.socketpair()
         self.nice = nice
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "clustergraph.querying.worker", str(child.fileno()), str(store_root), str(nice)],
+            [sys.executable, "-m", "clustergraph.querying.worker", str(child.fileno()), str(store_root), str(nice),
+             str(memory_mb)],
             pass_fds=[child.fileno()],
             stdin=subprocess.DEVNULL,
         )

@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
 from clustergraph.errors import ClusterGraphError, NotAcceptable
 from clustergraph.kg.store import LiveStore, StoreRoot
+from clustergraph.limits import limit_memory
 from clustergraph.querying.media_types import GRAPHS, RESULTS
 from clustergraph.querying.results import RESULT_FORMATS
 from clustergraph.querying.writers import write_rows
@@ -38,6 +39,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     union_default_graph: bool = True
     row_cap: int = 0
+    byte_cap: int = 0  # most bytes of terms in a capped answer (0: none); rows=all streams are not held
     prefixes: tuple[tuple[str, str], ...] = ()
     base_iri: str | None = None  # what relative IRIs in the query resolve against (the endpoint's URL)
 
@@ -99,12 +101,13 @@ def write_answer(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Tripl
         out.write(result.serialize(format=RESULT_FORMATS[RESULTS[job.results_media_type]]))
     elif isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows, truncated = _capped(([s[i] for i in range(len(variables))] for s in result), job.row_cap)
+        rows, truncated = _capped(([s[i] for i in range(len(variables))] for s in result), job.row_cap,
+                                  job.byte_cap, _row_bytes)
         start("solutions", truncated)
         for piece in write_rows(RESULTS[job.results_media_type], variables, rows):
             out.write(piece.encode("utf-8"))
     else:
-        triples, truncated = _capped(result, job.row_cap)
+        triples, truncated = _capped(result, job.row_cap, job.byte_cap, _triple_bytes)
         if GRAPHS[job.graph_media_type] == ox.RdfFormat.JSON_LD:
             triples = _without_triple_terms(triples)  # checked before the answer starts: no cut-off 200
         start("graph", truncated)
@@ -139,12 +142,48 @@ def run(live: LiveStore, job: QueryJob) -> ox.QuerySolutions | ox.QueryBoolean |
     )
 
 
-def _capped(items: Iterable, cap: int) -> tuple[Iterable, bool]:
-    """At most ``cap`` items (all when ``cap`` is 0) and whether more were left."""
+def _capped(items: Iterable, cap: int, byte_cap: int = 0, size: Callable[[Any], int] | None = None,
+            ) -> tuple[Iterable, bool]:
+    """At most ``cap`` items (all, streamed, when ``cap`` is 0), held only while their ``size`` adds up to at
+    most ``byte_cap`` (when set), and whether more were left. The head is held in memory before the answer
+    starts (its truncation flag is a header), so without the byte cap 10,000 rows of megabyte strings would
+    take gigabytes.
+
+    >>> _capped(iter(["ab", "cd", "ef"]), 10, 4, len)
+    (['ab', 'cd'], True)
+    >>> _capped(iter(["ab", "cd", "ef"]), 2)
+    (['ab', 'cd'], True)
+    """
     if cap <= 0:
         return items, False
-    head = list(itertools.islice(items, cap + 1))
-    return head[:cap], len(head) > cap
+    if byte_cap <= 0 or size is None:
+        head = list(itertools.islice(items, cap + 1))
+        return head[:cap], len(head) > cap
+    kept: list = []
+    used = 0
+    for item in items:
+        used += size(item)
+        if len(kept) >= cap or used > byte_cap:
+            return kept, True
+        kept.append(item)
+    return kept, False
+
+
+def _term_bytes(term: Any) -> int:
+    """About how many bytes a term takes in an answer (its text, and room for the markup around it)."""
+    if term is None:
+        return 0
+    if isinstance(term, ox.Triple):
+        return _triple_bytes(term)
+    return len(term.value) + 32
+
+
+def _row_bytes(row: list) -> int:
+    return sum(_term_bytes(term) for term in row)
+
+
+def _triple_bytes(triple: ox.Triple) -> int:
+    return _term_bytes(triple.subject) + _term_bytes(triple.predicate) + _term_bytes(triple.object)
 
 
 if __name__ == "__main__":
@@ -153,4 +192,6 @@ if __name__ == "__main__":
 
     if len(sys.argv) > 3 and int(sys.argv[3]):
         os.nice(int(sys.argv[3]))  # a long-query worker yields the CPU to short ones
+    if len(sys.argv) > 4:
+        limit_memory(int(sys.argv[4]))  # past it, an allocation aborts this worker, not the server
     main(Connection(int(sys.argv[1])), sys.argv[2])

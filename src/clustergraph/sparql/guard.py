@@ -31,8 +31,10 @@ readings (:func:`_readings`), and what either of them finds is refused.
 
 from __future__ import annotations
 
-import functools
 import re
+import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,6 +55,7 @@ MAX_TOKENS = 5000  # tokens outside VALUES data; Oxigraph overflows its stack ne
 MAX_COLLECTION = 1000  # items of one RDF collection ( … ); Oxigraph's parser overflows its stack near 4,080
 MAX_CROSS_CHECK_TOKENS = 1000  # the largest query rdflib is asked to parse (about a second at worst)
 _CACHED_CHARS = 32_000  # longer texts are not remembered (the cache would hold them all)
+CACHE_BYTES = 4 * 2**20  # the memory the remembered texts may take (per process)
 _OPENING = frozenset({"{", "(", "[", "<<"})
 _CLOSING = frozenset({"}", ")", "]", ">>"})
 _QUERY_DATA = frozenset({"VALUES"})  # words whose next { } block is data, not counted, in a query
@@ -85,7 +88,13 @@ def inspect_query(sparql: str) -> QueryInfo:
     >>> inspect_query("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }")
     QueryInfo(form='SELECT', has_dataset_clause=True)
     """
-    return _inspect_cached(sparql) if len(sparql) <= _CACHED_CHARS else _inspect(sparql)
+    if len(sparql) > _CACHED_CHARS:
+        return _inspect(sparql)
+    known = _SEEN.get(sparql)
+    if known is None:
+        known = _inspect(sparql)
+        _SEEN.put(sparql, known)
+    return known
 
 
 EARLY_COUNT_CHARS = 64_000  # longer queries are counted token by token first (see _refuse_too_long_early)
@@ -137,9 +146,38 @@ def query_head(sparql: str) -> QueryInfo:
     return QueryInfo(form=form or "SELECT", has_dataset_clause=dataset)
 
 
-@functools.lru_cache(maxsize=4096)
-def _inspect_cached(sparql: str) -> QueryInfo:
-    return _inspect(sparql)
+class TextCache:
+    """The checks of recent query texts, least recently used first out, bounded by the memory the texts take
+    (``sys.getsizeof``: a text of emoji takes four bytes a character), not by their number. Thread-safe."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self._entries: OrderedDict[str, QueryInfo] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> QueryInfo | None:
+        with self._lock:
+            info = self._entries.get(text)
+            if info is not None:
+                self._entries.move_to_end(text)
+            return info
+
+    def put(self, text: str, info: QueryInfo) -> None:
+        size = sys.getsizeof(text)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if text in self._entries:
+                return
+            self._entries[text] = info
+            self.used += size
+            while self.used > self.max_bytes:
+                old, _ = self._entries.popitem(last=False)
+                self.used -= sys.getsizeof(old)
+
+
+_SEEN = TextCache(CACHE_BYTES)
 
 
 def _inspect(sparql: str) -> QueryInfo:

@@ -19,6 +19,7 @@ from swagger_ui_bundle import swagger_ui_path
 from clustergraph import __version__
 from clustergraph.kg.layout import Layout
 from clustergraph.kg.store import LiveStore, StoreRoot
+from clustergraph.limits import child_memory_mb
 from clustergraph.querying.named import load_named_queries
 from clustergraph.querying.pool import QueryPool
 from clustergraph.querying.runner import QueryRunner
@@ -74,7 +75,8 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
         scratch = Path(tempfile.mkdtemp(prefix="clustergraph-remote-"))
     else:
         pool = QueryPool(store.path, size=settings.workers, reserved=settings.reserved_workers,
-                         long_after=settings.long_query)
+                         long_after=settings.long_query,
+                         memory_mb=child_memory_mb(settings.worker_memory_mb, settings.workers))
     state = Services(settings, store, layout, LiveStore(store), pool, named, make_templates(), remote=remote,
                      page_cache=PageCache(settings.page_cache_mb * 2**20),
                      scratch=scratch)

@@ -40,6 +40,7 @@ import pyoxigraph as ox
 
 from clustergraph import errors
 from clustergraph.iris import PREFIXES
+from clustergraph.limits import child_memory_mb, limit_memory
 
 if TYPE_CHECKING:
     from clustergraph.web.services import Services
@@ -338,7 +339,9 @@ class BuildFiles:
         """Run the child over ``names``, settling each future as its line arrives; the failures by name.
         Each product has :attr:`time_limit` seconds from the previous one's end; past it the child is killed."""
         order = json.dumps({"settings": dataclasses.asdict(self.svc.settings), "store": str(self.svc.store_root.path),
-                            "project": str(self.svc.layout.root), "build": build, "names": names, "nice": NICE})
+                            "project": str(self.svc.layout.root), "build": build, "names": names, "nice": NICE,
+                            "memory_mb": child_memory_mb(self.svc.settings.worker_memory_mb,
+                                                         self.svc.settings.workers)})
         # its stderr is the server's: a crash's traceback lands in the server log
         child = subprocess.Popen([sys.executable, "-m", "clustergraph.web.build_files"], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE)
@@ -442,6 +445,7 @@ def child_main() -> int:
 
     order = json.loads(sys.stdin.read())
     os.nice(order["nice"])
+    limit_memory(order["memory_mb"])
     root = StoreRoot(Path(order["store"]))
     build_dir = root.path / BUILDS / order["build"]
     if not (build_dir / ".complete").exists() and not build_dir.is_dir():

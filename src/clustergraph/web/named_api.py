@@ -156,7 +156,8 @@ async def run_named_http(request: Request, svc: Services, query: NamedQuery) -> 
     media_type = media_type or negotiate(request.headers.get("accept"), [JSON, CSV])
     sparql = query.bind(parameter_values(request, query))
     if media_type == CSV:
-        job = QueryJob(sparql=sparql, results_media_type=CSV, row_cap=svc.settings.row_cap)
+        job = QueryJob(sparql=sparql, results_media_type=CSV, row_cap=svc.settings.row_cap,
+                       byte_cap=svc.settings.answer_cap_mb * 2**20)
         answer = await svc.pool.run(job, time_limit=time_limit(svc, request.query_params.get("timeout")))
         return await stream_answer(answer, CSV, svc.settings.row_cap)
     result = await run_named(svc, query, sparql, request.query_params.get("timeout"))
@@ -173,7 +174,7 @@ async def run_named(svc: Services, query: NamedQuery, sparql: str, timeout: str 
 
     :raises QueryTimeout, QueryError, ServerBusy: as :meth:`QueryPool.run`.
     """
-    job = QueryJob(sparql=sparql, row_cap=svc.settings.row_cap)
+    job = QueryJob(sparql=sparql, row_cap=svc.settings.row_cap, byte_cap=svc.settings.answer_cap_mb * 2**20)
     answer = await svc.pool.run(job, time_limit=time_limit(svc, timeout))
     parsed = json.loads(await answer.read_all())
     return NamedResult(query, sparql, parsed["head"].get("vars", []), parsed.get("results", {}).get("bindings", []),

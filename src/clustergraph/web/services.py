@@ -31,6 +31,7 @@ from clustergraph.kg.layout import Layout
 from clustergraph.kg.store import LiveStore, StoreRoot
 from clustergraph.kg.write_runner import WriteRunner
 from clustergraph.kg.writes import WriteJob
+from clustergraph.limits import child_memory_mb
 from clustergraph.querying.named import NamedQuery
 from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.store import ReadStore, RemoteStore
@@ -116,7 +117,9 @@ class Services:
         """Apply ``job`` to the embedded store in a write worker, under the time limit
         (:class:`~clustergraph.kg.write_runner.WriteRunner`; its errors pass through)."""
         if self.writer is None:
-            self.writer = WriteRunner(self.store_root, time_limit=self.settings.time_limit)
+            self.writer = WriteRunner(self.store_root, time_limit=self.settings.time_limit,
+                                      memory_mb=child_memory_mb(self.settings.worker_memory_mb,
+                                                                self.settings.workers))
         await self.writer.run(job)
 
     def memo(self, name: str, compute: Any) -> Any:

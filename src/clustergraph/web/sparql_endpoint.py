@@ -225,6 +225,7 @@ async def run_protocol_query(request: Request, svc: Services, req: ProtocolReque
         named_graphs=tuple(req.named_graphs) or None,
         union_default_graph=not info.has_dataset_clause,
         row_cap=row_cap,
+        byte_cap=svc.settings.answer_cap_mb * 2**20,
         prefixes=tuple(PREFIXES.items()),
         base_iri=endpoint_url(request),
     )
