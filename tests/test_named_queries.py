@@ -131,3 +131,28 @@ def test_choices_name_the_class_an_iri_parameter_is_picked_from(tmp_path):
                                 f"{bad}\nSELECT ?x WHERE {{ ?cluster ?year ?x }}\n")
         with pytest.raises(NamedQueryError, match=rf"{path}:4"):
             parse_named_query(path)
+
+
+def test_searchtext_parameter_is_folded_like_the_search_keys():
+    bound = QUERIES["search-by-name"].bind({"text": "  Mobilità   SOSTENIBILE "})
+    assert 'VALUES (?text) { ("mobilita sostenibile") }' in bound
+    with pytest.raises(NamedQueryError, match="parameter text: empty search text"):
+        QUERIES["search-by-name"].bind({"text": "\u0301 "})  # a lone accent folds to nothing
+
+
+def test_paged_query_gets_a_page_parameter_and_a_limit(tmp_path):
+    query = parse_named_query(_write(tmp_path, "#+ title: t\n#+ page: 50\n"
+                                               "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n"))
+    assert [p.name for p in query.params] == ["page"] and query.page_size == 50
+    assert query.bind({}).rstrip().endswith("LIMIT 50 OFFSET 0")
+    assert query.bind({"page": "3"}).rstrip().endswith("LIMIT 50 OFFSET 100")
+    for bad in ("0", "-1", "x", "100001"):
+        with pytest.raises(NamedQueryError, match="page"):
+            query.bind({"page": bad})
+
+
+@pytest.mark.parametrize("text", ["SELECT ?s WHERE { ?s ?p ?o }", "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 5",
+                                  "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s } }"])
+def test_paged_query_must_end_with_order_by_and_no_limit(tmp_path, text):
+    with pytest.raises(NamedQueryError, match=r"q\.rq:2: a paged query ends with ORDER BY"):
+        parse_named_query(_write(tmp_path, f"#+ title: t\n#+ page: 50\n{text}\n"))

@@ -6,6 +6,8 @@ paper, 004 = 2022 report, 001 = AFIL profile), not from the queries' output.
 
 from __future__ import annotations
 
+from clustergraph.kg.search_keys import fold
+
 CG = "https://w3id.org/clustergraph/ontology#"
 ID = "https://w3id.org/clustergraph/id/"
 
@@ -203,3 +205,21 @@ def test_member_counts_nine_together(named):
     assert sorted(rows["2024"]["basis"].split("; ")) == ["2024 report for 6 clusters", "ECCP paper for 3 clusters"]
     # 002 gives categories for only some clusters: no category is added up over a partial set.
     assert rows["2024"]["companies"] == rows["2024"]["researchOrganisations"] == rows["2024"]["otherEntities"] == ""
+
+
+def test_search_by_name_ignores_case_and_accents(named):
+    # 004 names the Lombardy Mobility Cluster "Cluster Lombardo della Mobilità" in Italian
+    plain = {(r["resource"].removeprefix(ID), r["label"]) for r in named("search-by-name", text="mobilita")}
+    accented = {(r["resource"].removeprefix(ID), r["label"]) for r in named("search-by-name", text="MOBILITÀ")}
+    assert ("clm", "Cluster Lombardo della Mobilità") in plain
+    assert plain == accented
+    # only the names that match are listed, each as written
+    assert all("mobilita" in fold(label) for _, label in plain)
+
+
+def test_search_by_name_pages_in_name_order(named):
+    first = named("search-by-name", text="a")
+    second = named("search-by-name", text="a", page="2")
+    assert len(first) == 100 and second and not {r["resource"] + r["label"] for r in first} & {
+        r["resource"] + r["label"] for r in second}
+    assert [r["label"].lower() for r in first] == sorted(r["label"].lower() for r in first)

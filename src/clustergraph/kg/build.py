@@ -22,6 +22,7 @@ from clustergraph.kg.dataset import (
 )
 from clustergraph.kg.derived_labels import derive_labels
 from clustergraph.kg.layout import Layout
+from clustergraph.kg.search_keys import search_keys
 from clustergraph.kg.store import StoreRoot
 from clustergraph.kg.validation import (
     ENGINES,
@@ -74,13 +75,19 @@ def _stage(layout: Layout, directory: Path, engine: str, progress: Progress,
     store.extend(labels)
     seconds["labels"] = time.perf_counter() - mark
 
+    progress("writing the search keys of the names")
+    mark = time.perf_counter()
+    keys = search_keys(store)  # after the labels, so the derived ones are searchable too
+    store.extend(keys)
+    seconds["search_keys"] = time.perf_counter() - mark
+
     progress(f"validating against the shapes ({engine})")
     mark = time.perf_counter()
     if engine == "sparql":
         report = validate_store(store, shapes, FileIndex(sources))
     else:
         dataset = load_project(layout)
-        dataset.quads.extend(labels)
+        dataset.quads.extend(labels + keys)
         report = validate(dataset, shapes)
     seconds["validate"] = time.perf_counter() - mark
     return report, store, sources

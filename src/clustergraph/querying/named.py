@@ -11,10 +11,15 @@ Header lines, before the query text::
     #+ group: network
     #+ choices: initiative -- cg:Initiative
     #+ chart: label -- members2022, members2024
+    #+ page: 100
 
-Parameter types: ``iri``, ``string``, ``langstring`` (``text@en``), ``integer``, ``year``. Values are
-checked, turned into RDF terms and bound with a ``VALUES`` block at the start of the outer ``WHERE``
-group: user text is never pasted into the query.
+Parameter types: ``iri``, ``string``, ``langstring`` (``text@en``), ``integer``, ``year``, and
+``searchtext``: a string folded as the build folds names into ``cg:searchKey`` (lower case, no accents; see
+:mod:`clustergraph.kg.search_keys`). Values are checked, turned into RDF terms and bound with a ``VALUES``
+block at the start of the outer ``WHERE`` group: user text is never pasted into the query.
+
+``#+ page: N`` makes the answer a list read N rows at a time: the query gets a ``page`` parameter (1, the
+first, by default) and ``LIMIT N OFFSET (page - 1) * N`` after its text, which must end with ``ORDER BY``.
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ import pyoxigraph as ox
 
 from clustergraph.errors import NamedQueryError
 from clustergraph.iris import PREFIXES
+from clustergraph.kg.search_keys import fold
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-PARAM_TYPES = ("iri", "string", "langstring", "integer", "year")
+PARAM_TYPES = ("iri", "string", "langstring", "integer", "year", "searchtext")
 _HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)\s+(?P<need>required|optional)"
@@ -88,7 +94,15 @@ def _year(raw: str) -> ox.Literal:
     return ox.Literal(raw.strip(), datatype=ox.NamedNode(XSD + "gYear"))
 
 
+def _searchtext(raw: str) -> ox.Literal:
+    folded = fold(raw).strip()
+    if not folded:
+        raise ValueError("empty search text")
+    return ox.Literal(folded)
+
+
 _TERM_BUILDERS = {
+    "searchtext": _searchtext,
     "iri": _iri,
     "string": lambda raw: ox.Literal(raw),
     "langstring": _langstring,
@@ -120,6 +134,7 @@ class NamedQuery:
     group: str = "questions"
     choices: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (IRI parameter, class of its values)
     chart: tuple[str, tuple[str, ...]] | None = None  # a bar chart: (category column, number columns)
+    page_size: int | None = None  # rows per page (``#+ page: N``); the ``page`` parameter picks one
 
     def choice_class(self, param: str) -> str | None:
         """The class whose instances an IRI parameter is picked from (a list of labels on the page), if any."""
@@ -145,8 +160,16 @@ class NamedQuery:
                 if param.required:
                     raise NamedQueryError(f"{self.name}: parameter {param.name} is required")
                 continue
+            if self.page_size and param.name == PAGE_PARAM:
+                page = int(param.to_term(raw).value)
+                if not 1 <= page <= MAX_PAGE:
+                    raise NamedQueryError(f"{self.name}: parameter page must be between 1 and {MAX_PAGE}")
+                continue
             bindings.append((param.name, param.to_term(raw)))
-        return inject_values(self.sparql, bindings)
+        sparql = inject_values(self.sparql, bindings)
+        if self.page_size:
+            sparql += f"\nLIMIT {self.page_size} OFFSET {(page - 1) * self.page_size}\n"
+        return sparql
 
 
 def inject_values(sparql: str, bindings: list[tuple[str, ox.NamedNode | ox.Literal]]) -> str:
@@ -229,6 +252,9 @@ def parse_named_query(path: Path) -> NamedQuery:
         elif key == "chart":
             meta["chart"] = value
             meta["chart_line"] = str(lineno)
+        elif key == "page":
+            meta["page"] = value
+            meta["page_line"] = str(lineno)
         elif key == "choices":
             choices.append((*_parse_choices(path, lineno, value), lineno))
         else:
@@ -243,13 +269,38 @@ def parse_named_query(path: Path) -> NamedQuery:
         if name not in iri_params:
             raise NamedQueryError(f"{path}:{lineno}: choices for {name!r}, which is not an iri parameter")
     chart = _parse_chart(path, int(meta.get("chart_line", "0")), meta["chart"]) if "chart" in meta else None
-    query = NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path,
-                       tuple(columns), group, tuple((name, cls) for name, cls, _ in choices), chart)
     for param in params:
         if not re.search(rf"[?$]{param.name}\b", _strip_comments(text)):
             raise NamedQueryError(f"{path}: parameter {param.name} is not used as ?{param.name} in the query")
+    page_size = None
+    if "page" in meta:
+        page_size = _parse_page(path, int(meta["page_line"]), meta["page"], text, params)
+        params.append(Param(PAGE_PARAM, "integer", False, "1", f"page of {page_size} rows (1 is the first)"))
+    query = NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path,
+                       tuple(columns), group, tuple((name, cls) for name, cls, _ in choices), chart, page_size)
     where_brace(text)
     return query
+
+
+PAGE_PARAM = "page"
+MAX_PAGE = 100_000
+
+
+def _parse_page(path: Path, lineno: int, spec: str, text: str, params: list[Param]) -> int:
+    """``N``: rows per page, 1 to 10,000; the query must end with ORDER BY (a page of an unordered answer is
+    not defined) and have no LIMIT, OFFSET or ``page`` parameter of its own.
+
+    :raises NamedQueryError: naming the file and line.
+    """
+    if not re.fullmatch(r"[0-9]{1,5}", spec) or not 1 <= int(spec) <= 10_000:
+        raise NamedQueryError(f"{path}:{lineno}: bad page line; expected '#+ page: N' with N from 1 to 10000")
+    body = _strip_comments(text)
+    tail = body[body.upper().rfind("ORDER BY"):] if "ORDER BY" in body.upper() else ""
+    if not tail or "}" in tail or re.search(r"\b(LIMIT|OFFSET)\b", tail, re.IGNORECASE):
+        raise NamedQueryError(f"{path}:{lineno}: a paged query ends with ORDER BY and has no LIMIT or OFFSET")
+    if any(p.name == PAGE_PARAM for p in params):
+        raise NamedQueryError(f"{path}:{lineno}: a paged query has its own '{PAGE_PARAM}' parameter")
+    return int(spec)
 
 
 GROUPS = ("questions", "network", "browse")  # analysts' questions; the rows behind the network views and browse lists

@@ -40,6 +40,7 @@ CSV = "text/csv"
 _SCHEMAS = {
     "iri": {"type": "string", "format": "iri"},
     "string": {"type": "string"},
+    "searchtext": {"type": "string", "minLength": 1},
     "langstring": {"type": "string", "pattern": "^.*@[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$"},
     "integer": {"type": "integer"},
     "year": {"type": "string", "pattern": "^[0-9]{4}$"},

@@ -39,7 +39,8 @@ SELECT DISTINCT ?cluster ?label ?acronym WHERE {
 }
 ORDER BY ?label
 """
-INPUT_TYPES = {"iri": "text", "integer": "number", "year": "number", "string": "text", "langstring": "text"}
+INPUT_TYPES = {"iri": "text", "integer": "number", "year": "number", "string": "text", "langstring": "text",
+               "searchtext": "search"}
 KindParam = Annotated[str, Path(description="The kind of resource.",
                                 json_schema_extra={"enum": [kind.slug for kind in catalogue.KINDS]})]
 
@@ -299,7 +300,8 @@ def choices_for(svc: Services, query: NamedQuery, param: Param) -> list[tuple[st
 def input_for(param: Param, choices: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """How a parameter is asked for in the form: the input type, a hint, and the list to pick from."""
     hints = {"iri": "an IRI, for example https://w3id.org/clustergraph/id/afil", "year": "a four-digit year",
-             "integer": "a whole number", "langstring": "text@lang, for example Lombardia@it", "string": "text"}
+             "integer": "a whole number", "langstring": "text@lang, for example Lombardia@it", "string": "text",
+             "searchtext": "part of a name; case and accents are ignored"}
     return {"param": param, "type": INPUT_TYPES.get(param.type, "text"), "choices": choices or [],
             "hint": "pick one by name" if choices else hints.get(param.type, ""), "year": param.type == "year"}
 

@@ -1,0 +1,69 @@
+"""Search keys, generated at build time: one ``cg:searchKey`` per name of each resource.
+
+``search-by-name`` tests the text people type against every name in the store (about 131,000 at ECCP scale).
+Lower-casing each name in the query (``LCASE(STR(?label))``) cost most of a second, and SPARQL cannot fold
+accents, so "mobilita" did not find "Mobilità". The build therefore writes, for every preferred or alternative
+label, ``rdfs:label`` or ``schema:name`` of a resource of the project's namespace, one plain literal into
+:data:`SEARCH_KEYS_GRAPH`::
+
+    cgr:x cg:searchKey "mobilita lombardia\\tMobilità Lombardia"@it
+
+The part before the tab is the name folded by :func:`fold` (lower case, accents removed, runs of white space
+made one space); after it, the name as written, and the key has the name's language tag, so that
+``STRAFTER(?key, "\\t")`` is the name itself (SPARQL keeps the language tag) and the query shows the label
+it matched without joining the labels again. The named query folds the user's text with the same :func:`fold` (parameter type ``searchtext``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pyoxigraph as ox
+
+from clustergraph.iris import BASE, GRAPH, PREFIXES
+
+SEARCH_KEYS_GRAPH = GRAPH + "search-keys"
+SEARCH_KEY = ox.NamedNode(PREFIXES["cg"] + "searchKey")
+ID_NAMESPACE = BASE + "id/"
+SEPARATOR = "\t"
+_NAMES = f"""
+PREFIX skos: <{PREFIXES['skos']}>
+PREFIX rdfs: <{PREFIXES['rdfs']}>
+PREFIX schema: <http://schema.org/>
+SELECT DISTINCT ?x ?v WHERE {{ ?x skos:prefLabel|skos:altLabel|rdfs:label|schema:name ?v }}
+"""
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower case, without accents, white space runs made one space: what names are compared on.
+
+    >>> fold("Mobilità  SOSTENIBILE")
+    'mobilita sostenibile'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", stripped))
+
+
+def search_keys(store: ox.Store) -> list[ox.Quad]:
+    """One ``cg:searchKey`` quad per distinct name of each resource of the project namespace, in
+    :data:`SEARCH_KEYS_GRAPH` (run after the derived labels are added, so those are searchable too)."""
+    graph = ox.NamedNode(SEARCH_KEYS_GRAPH)
+    seen: set[tuple[str, str, str | None]] = set()
+    quads = []
+    for row in store.query(_NAMES, use_default_graph_as_union=True):  # type: ignore[union-attr]
+        node, name = row["x"], row["v"]
+        if not (isinstance(node, ox.NamedNode) and isinstance(name, ox.Literal)):
+            continue
+        found = (node.value, name.value, name.language)
+        if not node.value.startswith(ID_NAMESPACE) or found in seen:
+            continue
+        seen.add(found)
+        key = f"{fold(name.value)}{SEPARATOR}{name.value}"
+        quads.append(ox.Quad(node, SEARCH_KEY, ox.Literal(key, language=name.language), graph))
+    return quads
+
+
+__all__ = ["SEARCH_KEYS_GRAPH", "SEARCH_KEY", "fold", "search_keys"]
