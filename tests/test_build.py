@@ -94,7 +94,7 @@ def test_refused_build_leaves_a_running_server_answering_the_same_data(tmp_path,
                         "<http://www.w3.org/2004/02/skos/core#altLabel> \"AFIL, again\" .\n")
         grown = make_project(tmp_path / "grown", more)
         assert run_cli("build", "--root", str(grown), "--store", str(store)).returncode == 0
-        assert _served(client) == (before[0] + 1, True)
+        assert _served(client) == (before[0] + 2, True)  # the new name and its search key
 
 
 def test_crash_while_loading_removes_the_half_written_build(tmp_path, monkeypatch):
