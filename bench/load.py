@@ -562,7 +562,7 @@ def attack_part(store: Path, work: Path, args: argparse.Namespace, serve: dict[s
     import httpx
 
     copy = work / "attack-store"
-    shutil.copytree(store, copy, symlinks=True, ignore=shutil.ignore_patterns("dumps"))
+    shutil.copytree(store, copy, symlinks=True, ignore=shutil.ignore_patterns("dumps", "build-files"))
     with start_server(copy.resolve(), time_limit=str(args.time_limit), **serve) as server:
         wait_for_warm_ups(server.url)
         before = fetch_status(server.url)
