@@ -5,7 +5,8 @@
    with a timeout: the two named queries (``network-participations``, ``network-cluster-sizes``), the
    projection (``collaboration_graph``), the metrics and the layout together (``network.annotate_and_place``,
    as ``build_view`` runs them: ``metrics.annotate`` (betweenness, harmonic closeness, Louvain, articulation
-   points) while the layout runs in a second thread), then the HTML (``render.render_html``).
+   points) while the layout runs in a second thread), then the drawing (``render.drawing_json``, the data the
+   browser draws, and ``render.render_html``, its page).
    Baseline: the bare SPARQL time of the same two queries, i.e. fetching the rows the view is made of.
    The ratio says how much the network code adds on top of the data it needs. Views: the unfiltered
    collaboration view (what ``/network/collaboration`` shows, so with the default cap ``max_members=50``:
@@ -74,8 +75,10 @@ HOOK = """
 TIMES = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const at = (t) => performance.timeOrigin + t;
+  const data = performance.getEntriesByType("resource").filter((r) => r.name.includes("/graph.json"))[0];
   return { origin: performance.timeOrigin, requestStart: at(nav.requestStart), responseEnd: at(nav.responseEnd),
            loadEnd: at(nav.loadEventEnd), bytes: nav.decodedBodySize || document.documentElement.outerHTML.length,
+           dataBytes: data ? data.decodedBodySize : 0, dataTransfer: data ? data.encodedBodySize : 0,
            created: window.__cgCreated || null, drawn: window.__cgDrawn || null };
 }"""
 
@@ -84,7 +87,7 @@ TIMES = """() => {
 
 def pipeline_child(project: Path, view: str, repeat: int) -> None:
     from clustergraph.kg.store import StoreRoot
-    from clustergraph.network.render import render_html
+    from clustergraph.network.render import drawing_json, render_html
     from clustergraph.network.views import (
         FAMILIES,
         Filters,
@@ -123,9 +126,14 @@ def pipeline_child(project: Path, view: str, repeat: int) -> None:
                  left_out=len(graph.graph.get("left_out", [])), max_members=filters.max_members)
         modularity, communities = step("metrics + layout", lambda: annotate_and_place(graph))
         built = NetworkView("collaboration", filters, graph, [part_sparql, sizes_sparql], modularity, communities)
-        html = step("render", lambda: render_html(built, link=lambda iri: "/resource?iri=" + iri))
+        def render() -> tuple[bytes, str]:
+            link = lambda iri: "/resource?iri=" + iri  # noqa: E731
+            return (drawing_json(built, link=link),
+                    render_html(built, link=link, data_url="/network/collaboration/graph.json"))
+
+        body, html = step("render", render)
         if rep == 0:
-            emit(html_bytes=len(html.encode()), communities=len(communities),
+            emit(html_bytes=len(html.encode()), json_bytes=len(body), communities=len(communities),
                  betweenness=str(graph.graph.get("betweenness", "")))
 
 
@@ -192,7 +200,8 @@ def page_once(browser, url: str, timeout: float) -> dict:
         return {"ok": True, "interactive": interactive / 1000, "page_html": (outer["responseEnd"] - outer["origin"]) / 1000,
                 "graph_html": (inner["responseEnd"] - inner["requestStart"]) / 1000,
                 "draw": (inner["drawn"] - inner["responseEnd"]) / 1000,
-                "page_bytes": outer["bytes"], "graph_bytes": inner["bytes"],
+                "page_bytes": outer["bytes"], "graph_bytes": inner["bytes"] + inner["dataBytes"],
+                "data_transfer": inner["dataTransfer"],
                 "wall": time.perf_counter() - started, "blocked": blocked, "errors": errors}
     except Exception as exc:  # playwright's TimeoutError among others: record, never hang
         return {"ok": False, "why": f"not interactive within {timeout:.0f} s ({type(exc).__name__})",
@@ -227,7 +236,8 @@ def show_page(run: dict) -> str:
         return run["why"]
     return (f"interactive {run['interactive']:.2f} s (page HTML {run['page_html']:.2f} s, drawing HTML "
             f"{run['graph_html']:.2f} s, draw {run['draw']:.2f} s; {run['page_bytes'] / 1e6:.1f} + "
-            f"{run['graph_bytes'] / 1e6:.1f} MB){' BLOCKED ' + str(len(run['blocked'])) if run['blocked'] else ''}")
+            f"{run['graph_bytes'] / 1e6:.1f} MB, data {run['data_transfer'] / 1e6:.2f} MB sent)"
+            f"{' BLOCKED ' + str(len(run['blocked'])) if run['blocked'] else ''}")
 
 
 # --- report ------------------------------------------------------------------------------------------------------
@@ -336,7 +346,9 @@ def main() -> None:
     if pages:
         lines += ["", "Page in headless Chromium, seconds from navigation start until the drawing is interactive "
                   "(frame drawn once, scripts run, load event). Cold = first load after the server starts "
-                  "(builds the view); warm = later loads (view cached, drawing HTML rendered again).", "",
+                  "(builds the view); warm = later loads (view cached, drawing page rendered again, its data from the "
+                  "per-build cache). MB: HTML of the page + the drawing's page and data, decoded (vendored "
+                  "scripts not counted).", "",
                   "| page | cold | warm median | page HTML | drawing HTML | parse, scripts, first draw | MB (page + drawing) | off-host blocked |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         region_warm = page_summary(pages["region"])[1]

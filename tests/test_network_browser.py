@@ -224,3 +224,42 @@ def test_drawing_fills_the_width_and_zooms(browser_page, live_server, width: int
     assert page.inner_text("#details-title") == afil
     assert page.get_attribute("#details-link", "href").endswith("/id/afil")
     assert not page.errors
+
+
+def test_edge_tooltips_written_in_the_browser_are_the_servers(browser_page, live_server, project_store) -> None:
+    """network-drawing.js writes each edge's tooltip from the compact data; it is render.edge_tooltip's text."""
+    from clustergraph.network.render import edge_tooltip
+    from clustergraph.network.views import Filters, build_view, store_select
+
+    page = browser_page
+    page.goto(live_server.url + "/network/compare/graph?ties=all")
+    page.wait_for_function("typeof network !== 'undefined' && network !== null")
+    drawn = page.evaluate("edges.get().map(function (e) { return [e.from, e.to, e.title, !!e.dashes, e.status]; })")
+    from clustergraph.querying.named import load_named_queries
+    from live import ROOT
+
+    graph = build_view(store_select(project_store), load_named_queries(ROOT / "queries"), "compare",
+                       Filters(ties="all")).graph
+    assert len(drawn) == graph.number_of_edges() > 0
+    for a, b, title, dashed, status in drawn:
+        assert title == edge_tooltip(graph, a, b, graph.edges[a, b])
+        assert dashed == (status == "lost")
+    assert not page.errors
+
+
+def test_drawing_data_is_gzipped_tagged_and_cached(live_server) -> None:
+    with live_server.client() as client:
+        first = client.get("/network/collaboration/graph.json", params={"year": "2024"})
+        again = client.get("/network/collaboration/graph.json", params={"year": "2024"},
+                           headers={"If-None-Match": first.headers["etag"]})
+        plain = client.get("/network/collaboration/graph.json", params={"year": "2024"},
+                           headers={"Accept-Encoding": "identity"})
+        page = client.get("/network/collaboration/graph", params={"year": "2024"}).text
+        bad = client.get("/network/collaboration/graph.json", params={"colour": "members"})
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    assert first.headers["content-encoding"] == "gzip"
+    assert again.status_code == 304 and again.headers["etag"] == first.headers["etag"]
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.json() == first.json() and {"nodes", "edges", "items", "options"} <= set(first.json())
+    assert 'data-src="/network/collaboration/graph.json?year=2024"' in page
+    assert bad.status_code == 400

@@ -1,4 +1,5 @@
-"""render_html on a small hand-made view (no server, no store): offline, complete, deterministic, escaped."""
+"""render_html and drawing_data on a small hand-made view (no server, no store): offline, complete,
+deterministic, escaped; the server's page loads only /static files and its own data URL."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ import networkx as nx
 import pytest
 
 from clustergraph.errors import BadRequest
-from clustergraph.network.render import PALETTE, PYVIS_TEMPLATES, render_html
+from clustergraph.network.render import (
+    EDGE_FIELDS,
+    PALETTE,
+    PYVIS_TEMPLATES,
+    SCRIPTS,
+    STATIC,
+    STYLES,
+    drawing_data,
+    drawing_json,
+    render_html,
+)
 from clustergraph.network.views import Filters, NetworkView
 
 BASE = "https://w3id.org/clustergraph/id/"
@@ -18,9 +29,7 @@ ITEMS = {
     "vanguard": {"iri": BASE + "vanguard", "label": "Vanguard Initiative", "family": "Vanguard Initiative"},
 }
 OFF_HOST = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:|//)""", re.IGNORECASE)
-VENDOR_FILES = ("bindings/utils.js", "vis-9.1.2/vis-network.css", "vis-9.1.2/vis-network.min.js",
-                "tom-select/tom-select.css", "tom-select/tom-select.complete.min.js")
-DATASET = re.compile(r"^\s*(nodes|edges) = new vis\.DataSet\((.*)\);$", re.MULTILINE)
+INLINE_DATA = re.compile(r'<script type="application/json" id="drawing-data">(.*?)</script>', re.DOTALL)
 
 
 def node(graph: nx.Graph, name: str, label: str, *, community: int, members: int, x: float, y: float,
@@ -51,7 +60,20 @@ def link(iri: str) -> str:
 
 
 def datasets(html: str) -> dict[str, list[dict]]:
-    return {name: json.loads(body) for name, body in DATASET.findall(html)}
+    """The nodes and edges of a standalone page's inlined data, edges as dicts with node IRIs and items."""
+    (body,) = INLINE_DATA.findall(html)
+    return readable(json.loads(body))
+
+
+def readable(data: dict) -> dict[str, list[dict]]:
+    ids = [n["id"] for n in data["nodes"]]
+    edges = []
+    for entry in data["edges"]:
+        edge = dict(zip(EDGE_FIELDS, entry))
+        edge["from"], edge["to"] = ids[edge["from"]], ids[edge["to"]]
+        edge["items"] = [{"label": data["items"][i][0], "href": data["items"][i][1]} for i in edge["items"]]
+        edges.append(edge)
+    return {"nodes": data["nodes"], "edges": edges}
 
 
 @pytest.fixture(scope="module")
@@ -69,32 +91,44 @@ def test_nothing_is_loaded_from_elsewhere(html: str) -> None:
 
 
 def vendor_count(text: str) -> int:
-    """How often ``text`` occurs in the pyvis files the page inlines (tom-select's remove button, core-js)."""
-    return sum((PYVIS_TEMPLATES / "lib" / name).read_text(encoding="utf-8").lower().count(text)
-               for name in VENDOR_FILES)
+    """How often ``text`` occurs in the files the page inlines (Tom Select's remove button, core-js)."""
+    files = [STATIC / name for name in (*SCRIPTS, *STYLES)] + [PYVIS_TEMPLATES / "lib" / "bindings" / "utils.js"]
+    return sum(path.read_text(encoding="utf-8").lower().count(text) for path in files)
 
 
 def test_vis_network_and_tom_select_are_inlined(html: str) -> None:
     assert "vis-network" in html and "new vis.Network(" in html
     assert "TomSelect" in html
-    assert len(html) > 400_000  # vis-network.min.js alone is 469 KB
+    assert len(html) > 600_000  # the standalone vis-network 9.1.9 alone is 689 KB
     assert html.count("<h1>") == 1
+
+
+def test_the_served_page_loads_only_static_files_and_its_data() -> None:
+    url = "/network/collaboration/graph.json?year=2024&ties=all"
+    page = render_html(small_view(), link=link, data_url=url)
+    sources = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page)
+    assert sorted(set(sources)) == sorted({url.replace("&", "&amp;"), *("/static/" + n for n in (*SCRIPTS, *STYLES))})
+    assert 'data-src="/network/collaboration/graph.json?year=2024&amp;ties=all"' in page
+    assert "drawing-data" not in page and len(page) < 30_000
+    for name in (*SCRIPTS, *STYLES):
+        assert (STATIC / name).is_file()
+    assert (STATIC / "vendor" / "vis-network" / "LICENSE-MIT").is_file()
+    assert (STATIC / "vendor" / "tom-select" / "LICENSE").is_file()
 
 
 def test_every_node_and_edge_is_in_the_data(html: str) -> None:
     view = small_view()
     data = datasets(html)
-    assert sorted(n["id"] for n in data["nodes"]) == sorted(view.graph.nodes)
+    assert [n["id"] for n in data["nodes"]] == sorted(view.graph.nodes)
     assert len(data["edges"]) == view.graph.number_of_edges()
-    options = re.findall(r'<option value="([^"]*)">', html)
-    assert sorted(o for o in options if o.startswith(BASE)) == sorted(view.graph.nodes)
+    assert readable(json.loads(drawing_json(view, link=link))) == data
 
 
 def test_positions_are_fixed_and_physics_is_off(html: str) -> None:
     nodes = {n["id"]: n for n in datasets(html)["nodes"]}
     assert (nodes[BASE + "afil"]["x"], nodes[BASE + "afil"]["y"]) == (-500.0, 10.0)
-    options = json.loads(re.search(r"^\s*options = (\{.*\});$", html, re.MULTILINE).group(1))
-    assert options["physics"]["enabled"] is False
+    options = drawing_data(small_view(), link=link)["options"]
+    assert options["physics"]["enabled"] is False and options["layout"]["improvedLayout"] is False
 
 
 def test_output_is_identical_across_runs_and_the_graph_is_untouched() -> None:
@@ -102,6 +136,7 @@ def test_output_is_identical_across_runs_and_the_graph_is_untouched() -> None:
     before = (sorted(view.graph.nodes(data=True)), sorted(view.graph.edges(data=True)))
     first, second = render_html(view, link=link), render_html(view, link=link)
     assert first == second
+    assert drawing_json(view, link=link) == drawing_json(view, link=link)
     assert (sorted(view.graph.nodes(data=True)), sorted(view.graph.edges(data=True))) == before
 
 
@@ -114,8 +149,7 @@ def test_tooltips_are_plain_text_and_links_come_from_link(html: str) -> None:
     assert afil["href"] == "/id/afil"
     assert "articulation point" in nodes[BASE + "clm"]["title"]
     tie = next(e for e in data["edges"] if {e["from"], e["to"]} == {BASE + "afil", BASE + "clm"})
-    assert "shared items: 2" in tie["title"]
-    assert "• Vanguard Initiative (Vanguard Initiative)" in tie["title"]
+    assert (tie["shared"], tie["weight"]) == (2, "1.5")  # the edge tooltip is written in the browser
     assert {"label": "Vanguard Initiative", "href": "/id/vanguard"} in tie["items"]
     assert tie["width"] > next(e for e in data["edges"] if BASE + "cat" in (e["from"], e["to"]))["width"]
 
@@ -123,7 +157,9 @@ def test_tooltips_are_plain_text_and_links_come_from_link(html: str) -> None:
 def test_data_from_the_graph_is_escaped(html: str) -> None:
     assert "Green <Chemistry>" not in html
     assert "</script>\"" not in html and 'Co"</script>' not in html
-    assert "Green &lt;Chemistry&gt; &amp; &#34;Co&#34;&lt;/script&gt;" in html  # the select menu's option
+    assert "Green \\u003cChemistry\\u003e \\u0026 \\\"Co\\\"\\u003c/script\\u003e" in html  # the inlined JSON
+    label = next(n["fullLabel"] for n in datasets(html)["nodes"] if n["id"] == BASE + "lgca")
+    assert label == 'Green <Chemistry> & "Co"</script>'  # the data itself is unchanged
 
 
 def test_legend_names_colours_and_size(html: str) -> None:
@@ -153,7 +189,7 @@ def test_compare_view_has_an_edge_legend() -> None:
     assert 'id="edge-legend"' in html and "lost (2022 only)" in html
     edges = datasets(html)["edges"]
     assert sorted(e["status"] for e in edges) == ["gained", "kept", "lost"]
-    assert [e["dashes"] for e in edges if e["status"] == "lost"] == [True]
+    assert drawing_data(view, link=link)["statusColours"]["lost"] == "#d73027"  # dashed in the browser
 
 
 def test_unsafe_links_are_dropped() -> None:
@@ -165,6 +201,7 @@ def test_unsafe_links_are_dropped() -> None:
 def test_an_empty_view_renders() -> None:
     html = render_html(NetworkView("alignment", Filters(), nx.Graph()), link=link)
     assert datasets(html) == {"nodes": [], "edges": []}
+    assert render_html(NetworkView("alignment", Filters(), nx.Graph()), link=link, data_url="/x.json")
 
 
 @pytest.mark.parametrize("kwargs", [{"colour_by": "members"}, {"size_by": "label"}])

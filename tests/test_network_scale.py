@@ -1,6 +1,6 @@
 """What keeps the network views fast at ECCP scale without changing what they say: the cap on items shared by
 very many clusters (left out and listed), the vectorised betweenness and harmonic closeness (networkx's figures;
-a seeded estimate above the exact limit, marked as such), the bulk pyvis path and the large-graph layout."""
+a seeded estimate above the exact limit, marked as such), the compact drawing data and the large-graph layout."""
 
 from __future__ import annotations
 
@@ -19,9 +19,8 @@ from clustergraph.network.metrics import (
     betweenness_is_approximate,
 )
 from clustergraph.network.render import (
-    build_network,
-    node_colours,
-    node_sizes,
+    EDGE_FIELDS,
+    drawing_data,
     render_html,
 )
 from clustergraph.network.views import (
@@ -142,17 +141,20 @@ def test_shortest_paths_on_tiny_graphs() -> None:
         assert list(harmonic) == pytest.approx([nx.harmonic_centrality(graph)[n] for n in nodes])
 
 
-def test_bulk_pyvis_path_gives_what_add_node_and_add_edge_give() -> None:
+def test_drawing_data_holds_every_node_and_edge_once() -> None:
     graph = collaboration_graph(ROWS, {}, max_members=0)
     view = NetworkView("collaboration", Filters(max_members=0), graph)
     view.modularity, view.communities = annotate(graph)
     network.place(graph)
-    colours, _ = node_colours(graph, "community")
-    sizes, _ = node_sizes(graph, "weighted_degree")
-    bulk = build_network(view, link=lambda iri: iri, colours=colours, sizes=sizes)
-    slow = build_network(view, link=lambda iri: iri, colours=colours, sizes=sizes, bulk=False)
-    assert bulk.nodes == slow.nodes and bulk.edges == slow.edges and len(bulk.edges) == 15
-    assert bulk.node_ids == slow.node_ids and bulk.node_map == slow.node_map
+    data = drawing_data(view, link=lambda iri: iri)
+    ids = [n["id"] for n in data["nodes"]]
+    assert ids == sorted(graph.nodes)
+    pairs = [tuple(sorted((ids[e[0]], ids[e[1]]))) for e in data["edges"]]
+    assert pairs == sorted(tuple(sorted(e)) for e in graph.edges) and len(pairs) == 15
+    for entry in data["edges"]:
+        edge = dict(zip(EDGE_FIELDS, entry))
+        shared = graph.edges[ids[edge["from"]], ids[edge["to"]]]["items"]
+        assert [data["items"][i][0] for i in edge["items"]] == [i["label"] for i in shared]
 
 
 def test_the_drawing_states_what_was_left_out_and_estimated() -> None:

@@ -17,6 +17,7 @@ Shortest paths come from ``scipy.sparse.csgraph`` (Dijkstra in C) instead of one
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import networkx as nx
 import numpy as np
@@ -48,12 +49,16 @@ def annotate(graph: nx.Graph, *, exact_max: int | None = None, samples: int | No
     sources = None
     if len(nodes) > exact_max and samples < len(nodes):
         sources = sorted(random.Random(BETWEENNESS_SEED).sample(range(len(nodes)), samples))
-    betweenness, harmonic = paths.centralities(sources)
+    # Shortest paths are numpy and scipy work that mostly releases the GIL, Louvain is pure Python: one runs in a
+    # second thread while the other runs here. Neither depends on the other, so the numbers are the same.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        centralities = pool.submit(paths.centralities, sources)
+        articulation = set(nx.articulation_points(graph)) if graph else set()
+        communities = louvain(graph)
+        betweenness, harmonic = centralities.result()
     graph.graph["betweenness"] = ("exact" if sources is None else
                                   f"approximate: {len(sources)} of {len(nodes)} sampled sources, "
                                   f"seed {BETWEENNESS_SEED}")
-    articulation = set(nx.articulation_points(graph)) if graph else set()
-    communities = louvain(graph)
     community_of = {node: index for index, members in enumerate(communities) for node in members}
     for index, node in enumerate(nodes):
         data = graph.nodes[node]

@@ -1,20 +1,24 @@
-"""A network view as one self-contained, offline HTML page drawn by pyvis (vis-network).
+"""A network view drawn by vis-network: a light HTML page plus the drawing's data as compact JSON.
 
-pyvis 0.3.2's own template always pulls Bootstrap from a CDN, so the page comes from our template
-``web/templates/network_view.html``, loaded through a :class:`jinja2.ChoiceLoader` that falls back to pyvis's
-template folder for the ``lib/`` files it inlines (vis-network, tom-select, pyvis's ``utils.js``).
+The server sends the page (legends, notes, menus; vis-network and Tom Select from ``/static/vendor``, cached by
+the browser) and the data from its own URL (``/network/{view}/graph.json``), which :func:`drawing_json` makes
+once per build, view, filters and drawing choice. ``clustergraph network --format html`` writes one standalone
+file instead: the same page with the scripts, the styles and the data inlined (nothing loaded from elsewhere).
 
-Nodes and edges are appended to the ``Network`` in bulk, as pyvis's own ``Node``/``Edge`` options (the same
-fields ``add_node``/``add_edge`` would store, without their scan of every earlier node and edge per call, which
-is quadratic: minutes at 10,000 edges), sorted by IRI, at the positions the view already holds, with physics
-off: the same view always gives the same HTML (never ``from_nx``, which changes the graph). Tooltips are plain
-text.
+The data (:func:`drawing_data`) holds each node's vis-network fields and plain-text tooltip, and each edge as a
+short list (node indexes, width, weight, shared items as indexes into one table of items, compare status and
+role); ``static/network-drawing.js`` turns it into vis-network's DataSets and writes the edge tooltips (the text
+:func:`edge_tooltip` gives). Nodes are sorted by IRI, at the positions the view already holds, with physics and
+vis-network's own layout off: the browser never lays the network out again, and the same view always gives the
+same bytes. Our template (``web/templates/network_view.html``) is loaded through a :class:`jinja2.ChoiceLoader`
+that falls back to pyvis's template folder for pyvis's ``utils.js`` (neighbourhood highlight, filters).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,9 +29,7 @@ from typing import Any
 import networkx as nx
 import pyvis
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
-from pyvis.edge import Edge
-from pyvis.network import Network
-from pyvis.node import Node
+from markupsafe import Markup
 
 from clustergraph.errors import BadRequest
 from clustergraph.network.export import left_out_text
@@ -36,7 +38,12 @@ from clustergraph.network.views import NetworkView
 
 TEMPLATE = "network_view.html"
 OUR_TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 PYVIS_TEMPLATES = Path(pyvis.__file__).resolve().parent / "templates"
+# The scripts and styles the page loads from /static (server) or inlines (a standalone file), in order.
+SCRIPTS = ("vendor/vis-network/vis-network.min.js", "vendor/tom-select/tom-select.complete.min.js",
+           "network-drawing.js")
+STYLES = ("vendor/tom-select/tom-select.min.css",)
 
 # Node shape by kind, so the kind reads without colour: clusters round, programmes triangles, ecosystems and PNRR
 # components diamonds, every other item (project, partnership, network) a square.
@@ -59,10 +66,13 @@ MIN_SIZE, MAX_SIZE = 8.0, 40.0
 MAX_ITEMS_IN_TOOLTIP = 12
 OPTIONS = {
     "physics": {"enabled": False},
+    "layout": {"improvedLayout": False},  # positions come with the data: no layout in the browser
     "interaction": {"hover": True, "tooltipDelay": 150, "multiselect": False},
     "nodes": {"shape": "dot", "font": {"size": 16, "face": "system-ui,sans-serif"}, "borderWidth": 1},
     "edges": {"smooth": False, "color": {"inherit": False}, "selectionWidth": 2},
 }
+# The fields of an edge in the data, in order (network-drawing.js reads them by position).
+EDGE_FIELDS = ("from", "to", "width", "weight", "shared", "items", "status", "role", "editions")
 
 
 @dataclass
@@ -75,7 +85,7 @@ class LegendEntry:
 
 @dataclass
 class PageInfo:
-    """What our template shows beside the drawing; passed as pyvis's ``heading`` (the only free slot)."""
+    """What our template shows beside the drawing."""
 
     title: str
     colour_by: str
@@ -86,34 +96,51 @@ class PageInfo:
     filter_properties: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def __str__(self) -> str:  # pyvis may print the heading; keep it a plain title
-        return self.title
-
 
 @lru_cache(maxsize=1)
 def template_environment() -> Environment:
-    """Our template first, pyvis's folder second (for its ``lib/`` includes); autoescaped; compiled once."""
+    """Our template first, pyvis's folder second (for its ``lib/bindings/utils.js``); autoescaped; compiled
+    once."""
     loader = ChoiceLoader([FileSystemLoader(str(OUR_TEMPLATES)), FileSystemLoader(str(PYVIS_TEMPLATES))])
     return Environment(loader=loader, autoescape=True)
 
 
+@lru_cache(maxsize=8)
+def static_text(name: str) -> str:
+    """A static file's text, for inlining into a standalone page.
+
+    :raises ValueError: if it holds ``</script`` or ``<!--``, which would end or confuse its ``<script>``
+        element (none of the vendored files does; escaping them blindly would break regular expressions).
+    """
+    text = (STATIC / name).read_text(encoding="utf-8")
+    if re.search(r"</script|<!--", text, re.IGNORECASE):
+        raise ValueError(f"{name} cannot be inlined in a <script> element")
+    return text
+
+
+def check_choices(colour_by: str, size_by: str) -> None:
+    """:raises BadRequest: for an unknown ``colour_by`` or ``size_by``."""
+    if colour_by not in COLOUR_BY:
+        raise BadRequest(f"colour {colour_by!r} is not one of {', '.join(COLOUR_BY)}")
+    if size_by not in SIZE_BY:
+        raise BadRequest(f"size {size_by!r} is not one of {', '.join(SIZE_BY)}")
+
+
 def render_html(view: NetworkView, *, link: Callable[[str], str], colour_by: str = "community",
-                size_by: str = "weighted_degree") -> str:
-    """The view as a standalone HTML page (vis-network and tom-select inlined; nothing loaded from elsewhere).
+                size_by: str = "weighted_degree", data_url: str | None = None) -> str:
+    """The page of the drawing. With ``data_url`` (the server) it loads the vendored scripts from ``/static``
+    and the data (:func:`drawing_json`) from ``data_url``; without, it is one standalone file with the scripts,
+    styles and data inlined (nothing loaded from elsewhere).
 
     ``link(iri)`` gives the href of a node's resource page ('' for none).
 
     :raises BadRequest: for an unknown ``colour_by`` or ``size_by``.
     """
-    if colour_by not in COLOUR_BY:
-        raise BadRequest(f"colour {colour_by!r} is not one of {', '.join(COLOUR_BY)}")
-    if size_by not in SIZE_BY:
-        raise BadRequest(f"size {size_by!r} is not one of {', '.join(SIZE_BY)}")
+    check_choices(colour_by, size_by)
     graph = view.graph
     colours, colour_legend = node_colours(graph, colour_by)
-    sizes, size_text = node_sizes(graph, size_by)
-    net = build_network(view, link=link, colours=colours, sizes=sizes)
-    net.heading = PageInfo(
+    _, size_text = node_sizes(graph, size_by)
+    heading = PageInfo(
         title=f"{view.view.capitalize()} network",
         colour_by=COLOUR_BY[colour_by],
         colour_legend=colour_legend,
@@ -123,37 +150,69 @@ def render_html(view: NetworkView, *, link: Callable[[str], str], colour_by: str
         filter_properties=filter_properties(graph),
         notes=view_notes(view),
     )
-    net.templateEnv = template_environment()
-    net.path = TEMPLATE
-    net.set_options(json.dumps(OPTIONS, sort_keys=True))  # once, last: it swaps the Options object for a dict
-    return net.generate_html()
+    context: dict[str, Any] = {"heading": heading, "node_count": graph.number_of_nodes(),
+                               "edge_count": graph.number_of_edges(), "data_url": data_url,
+                               "scripts": ["/static/" + name for name in SCRIPTS],
+                               "styles": ["/static/" + name for name in STYLES]}
+    if data_url is None:
+        data = drawing_data(view, link=link, colour_by=colour_by, size_by=size_by)
+        context["inline_data"] = Markup(script_json(data))
+        context["inline_scripts"] = [Markup(static_text(name)) for name in SCRIPTS]
+        context["inline_styles"] = [Markup(static_text(name)) for name in STYLES]
+    return template_environment().get_template(TEMPLATE).render(context)
 
 
-def build_network(view: NetworkView, *, link: Callable[[str], str], colours: dict[Any, str],
-                  sizes: dict[Any, float], bulk: bool = True) -> Network:
-    """The pyvis ``Network`` holding the view's nodes and edges, sorted.
+def compact_json(data: Any) -> str:
+    """JSON without spaces, keys in a fixed order: the same data gives the same bytes."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
-    ``bulk`` appends pyvis's ``Node``/``Edge`` options directly (linear); ``bulk=False`` goes through
-    ``add_node``/``add_edge`` (quadratic; kept to check that both give the same data)."""
+
+def script_json(data: Any) -> str:
+    """:func:`compact_json` safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` as JSON escapes."""
+    return compact_json(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def drawing_json(view: NetworkView, *, link: Callable[[str], str], colour_by: str = "community",
+                 size_by: str = "weighted_degree") -> bytes:
+    """:func:`drawing_data` as compact UTF-8 JSON.
+
+    :raises BadRequest: for an unknown ``colour_by`` or ``size_by``.
+    """
+    return compact_json(drawing_data(view, link=link, colour_by=colour_by, size_by=size_by)).encode("utf-8")
+
+
+def drawing_data(view: NetworkView, *, link: Callable[[str], str], colour_by: str = "community",
+                 size_by: str = "weighted_degree") -> dict[str, Any]:
+    """What the browser draws: ``nodes`` (vis-network's fields, plain-text ``title``, and ``fullLabel``,
+    ``kind``, ``community``, ``articulation``, ``href`` for the menus and the details card), sorted by IRI;
+    ``edges`` as lists of :data:`EDGE_FIELDS` (node indexes; the weight as the tooltip writes it; shared items
+    as indexes into ``items``, each ``[label, href, family]``), sorted; the vis-network ``options`` and the
+    colours of plain and compare edges.
+
+    :raises BadRequest: for an unknown ``colour_by`` or ``size_by``.
+    """
+    check_choices(colour_by, size_by)
     graph = view.graph
-    net = Network(height="100%", width="100%", directed=False, select_menu=True, filter_menu=True,
-                  cdn_resources="in_line")
-    for node in sorted(graph.nodes):
-        options = node_options(str(node), graph.nodes[node], colour=colours[node], size=sizes[node], link=link)
-        if bulk:
-            label, colour, shape = options.pop("label") or str(node), options.pop("color"), options.pop("shape")
-            made = Node(str(node), shape, label=label, color=colour, font_color=net.font_color, **options)
-            net.nodes.append(made.options)
-            net.node_ids.append(str(node))
-            net.node_map[str(node)] = made.options
-        else:
-            net.add_node(str(node), **options)
+    colours, _ = node_colours(graph, colour_by)
+    sizes, _ = node_sizes(graph, size_by)
+    order = sorted(graph.nodes, key=str)
+    nodes = [{"id": str(node), **node_options(str(node), graph.nodes[node], colour=colours[node],
+                                               size=sizes[node], link=link)} for node in order]
+    items: list[list[str]] = []
+    item_index: dict[str, int] = {}
+    edges = []
     for a, b, options in edge_entries(graph, link):
-        if bulk:  # the graph has one edge per pair, so add_edge's duplicate check can never fire
-            net.edges.append(Edge(a, b, net.directed, **options).options)
-        else:
-            net.add_edge(a, b, **options)
-    return net
+        shared = []
+        for item in options["items"]:
+            key = item["iri"]
+            if key not in item_index:
+                item_index[key] = len(items)
+                items.append([item["label"], item["href"], item["family"]])
+            shared.append(item_index[key])
+        edges.append([options["from"], options["to"], options["width"], options["weight"], options["shared"],
+                      shared, options.get("status", ""), options.get("role", ""), options.get("editions", "")])
+    return {"nodes": nodes, "edges": edges, "items": items, "options": OPTIONS, "edgeColour": EDGE_COLOUR,
+            "statusColours": STATUS_COLOURS, "maxItemsInTooltip": MAX_ITEMS_IN_TOOLTIP}
 
 
 def view_notes(view: NetworkView) -> list[str]:
@@ -255,24 +314,27 @@ def node_tooltip(iri: str, data: dict[str, Any]) -> str:
 
 
 def edge_entries(graph: nx.Graph, link: Callable[[str], str]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(from, to, options) of every edge in sorted order; width from the weight, colour from the compare status."""
+    """(from, to, fields) of every edge in sorted order: node indexes (in sorted order), width from the weight,
+    the weight and shared count as the tooltip writes them, the shared items, and the compare status and role
+    where there are some."""
+    index = {str(node): i for i, node in enumerate(sorted(graph.nodes, key=str))}
     top = max((float(d.get("weight", 1.0)) for _, _, d in graph.edges(data=True)), default=1.0) or 1.0
     entries = []
     for a, b in sorted(tuple(sorted((str(u), str(v)))) for u, v in graph.edges):
         data = graph.edges[a, b]
-        status = str(data.get("status") or "")
+        items = data.get("items") or []
         options: dict[str, Any] = {
+            "from": index[a], "to": index[b],
             "width": round(1 + 7 * float(data.get("weight", 1.0)) / top, 2),
-            "title": edge_tooltip(graph, a, b, data),
-            "color": STATUS_COLOURS.get(status, EDGE_COLOUR),
-            "items": [{"label": str(i.get("label") or i.get("iri")), "href": safe_href(link(str(i.get("iri"))))}
-                      for i in data.get("items") or []],
+            "weight": number(data.get("weight", 0.0)),
+            "shared": int(data.get("shared", len(items)) or 0),
+            "items": [{"iri": str(i.get("iri")), "label": str(i.get("label") or i.get("iri")),
+                       "href": safe_href(link(str(i.get("iri")))), "family": str(i.get("family") or "")}
+                      for i in items],
         }
-        if status:
-            options["status"] = status
-            options["dashes"] = status == "lost"
-        if data.get("role"):
-            options["role"] = str(data["role"])
+        for key in ("status", "role", "editions"):
+            if data.get(key):
+                options[key] = str(data[key])
         entries.append((a, b, options))
     return entries
 

@@ -11,6 +11,8 @@ the store build they came from (a new build or write never serves an old view).
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
 import logging
 import re
 import threading
@@ -28,7 +30,7 @@ from starlette.responses import HTMLResponse, Response
 from clustergraph.errors import BadRequest, NotFound
 from clustergraph.network import export as network_export
 from clustergraph.network.metrics import betweenness_is_approximate, brokers
-from clustergraph.network.render import COLOUR_BY, SIZE_BY, render_html
+from clustergraph.network.render import COLOUR_BY, SIZE_BY, drawing_json, render_html
 from clustergraph.network.views import (
     DEFAULT_MAX_MEMBERS,
     FAMILIES,
@@ -41,10 +43,12 @@ from clustergraph.network.views import (
     build_view,
     store_select,
 )
-from clustergraph.web.openapi_responses import ErrorForm, declare, html_page, ok
+from clustergraph.web.openapi_responses import ErrorForm, declare, empty, html_page, ok
 from clustergraph.web.services import Services, services
 
 CACHE_SIZE = 32
+DRAWING_CACHE_SIZE = 16  # drawings' JSON, gzipped (about 0.3 MB each at ECCP scale)
+GZIP_LEVEL = 6
 NETWORK_THREADS = 4  # view builds, renders and exports at once (their own threads, apart from the pages')
 log = logging.getLogger(__name__)
 TOP_BROKERS = 10
@@ -111,6 +115,7 @@ class ViewCache:
         self._ecosystems: dict[tuple, list[tuple[str, str, str]]] = {}
         self._lock = threading.Lock()
         self._building: dict[tuple, threading.Lock] = {}
+        self._drawings: OrderedDict[tuple, Drawing] = OrderedDict()
 
     def get(self, svc: Services, view: str, filters: Filters) -> NetworkView:
         """The view built on the current store (built now unless cached).
@@ -137,11 +142,30 @@ class ViewCache:
                     self._building.pop(key, None)
         return built
 
+    def drawing(self, svc: Services, view: str, query: Query) -> Drawing:
+        """The drawing's data (:func:`render.drawing_json`) of ``view`` with ``query``'s filters and drawing
+        choices on the current store, gzipped; made once per build (the view built now unless cached)."""
+        key = (svc.build_key(), view, query.filters, query.colour, query.size)
+        with self._lock:
+            if key in self._drawings:
+                self._drawings.move_to_end(key)
+                return self._drawings[key]
+        built = self.get(svc, view, query.filters)
+        body = drawing_json(built, link=svc.link, colour_by=query.colour, size_by=query.size)
+        made = Drawing(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
+                       '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        with self._lock:
+            self._drawings[key] = made
+            while len(self._drawings) > DRAWING_CACHE_SIZE:
+                self._drawings.popitem(last=False)
+        return made
+
     def warm(self, svc: Services) -> None:
-        """Build the default view (collaboration, no filters) ahead of its first request; a server started
-        before any build, or a failing store, just leaves the cache cold (the request reports the error)."""
+        """Build the default view (collaboration, no filters) and its drawing ahead of their first request; a
+        server started before any build, or a failing store, just leaves the cache cold (the request reports
+        the error)."""
         try:
-            self.get(svc, "collaboration", Filters())
+            self.drawing(svc, "collaboration", Query(Filters()))
         except Exception:  # noqa: BLE001 - a warm-up must never take the server down
             log.exception("could not build the default network view ahead of time")
 
@@ -156,6 +180,24 @@ class ViewCache:
         with self._lock:
             self._ecosystems = {key: found}
         return found
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A drawing's JSON, gzipped, and its entity tag."""
+
+    gzipped: bytes
+    etag: str
+
+    def response(self, request: Request) -> Response:
+        """304 for a matching ``If-None-Match``; the gzipped bytes to a client that accepts gzip, else plain."""
+        headers = {"ETag": self.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+        if self.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", "").lower():
+            return Response(self.gzipped, media_type="application/json",
+                            headers={**headers, "Content-Encoding": "gzip"})
+        return Response(gzip.decompress(self.gzipped), media_type="application/json", headers=headers)
 
 
 @dataclass
@@ -217,8 +259,13 @@ def make_router(services: Services) -> APIRouter:
         add(f"/network/{{view}}{suffix}", pages.download(suffix), methods=["GET"], response_class=Response,
             summary=f"Download a network view as {what}", name=f"network-download{suffix.replace('.', '-')}",
             responses=download_responses(suffix, what, media_type))
+    add("/network/{view}/graph.json", pages.graph_data, methods=["GET"], response_class=Response,
+        summary="The data of a network view's drawing (nodes with positions, colours and tooltips; edges)",
+        responses=declare({200: ok(["application/json"], "The drawing's nodes, edges and options (compact "
+                                   "JSON; gzipped when accepted)."), 304: empty("Not modified (If-None-Match).")},
+                          [400, 404, 503], ErrorForm.PAGE_OR_JSON))
     add("/network/{view}/graph", pages.graph, methods=["GET"], response_class=HTMLResponse,
-        summary="A network view drawn as a standalone, offline HTML page (vis-network)",
+        summary="A network view drawn as an HTML page (vis-network from /static; data from graph.json)",
         responses=html_page(400, 404, 503))
     add("/network/{view}", pages.page, methods=["GET"], response_class=HTMLResponse,
         summary="A network view: drawing, SPARQL, metrics, brokers, communities and downloads",
@@ -284,13 +331,23 @@ class NetworkPages:
                     ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
                     max_members: MaxMembersParam = None, ties: TiesParam = None,
                    svc: Services = Depends(services)) -> Response:
-        """The standalone drawing (vis-network inlined; nothing is loaded from elsewhere)."""
+        """The drawing's page: legends and menus; vis-network from /static, the data from ``graph.json``."""
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
         built = await self.build(svc, view, query.filters)
         html = await self._in_thread(render_html, built, link=svc.link, colour_by=query.colour,
-                                       size_by=query.size)
+                                       size_by=query.size, data_url=query.url(f"/network/{view}/graph.json"))
         return HTMLResponse(html)
+
+    async def graph_data(self, view: ViewParam, request: Request, family: FamilyParam = None,
+                         year: YearParam = None, ecosystem: EcosystemParam = None, colour: ColourParam = None,
+                         size: SizeParam = None, max_members: MaxMembersParam = None, ties: TiesParam = None,
+                         svc: Services = Depends(services)) -> Response:
+        """The drawing's data as compact JSON (made once per build, view and drawing choice; gzipped)."""
+        check_view(view)
+        query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
+        drawing = await self._in_thread(self.cache.drawing, svc, view, query)
+        return drawing.response(request)
 
     def download(self, suffix: str) -> Callable:
         """The handler of one export format."""
