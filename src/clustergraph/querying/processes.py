@@ -15,6 +15,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 
+READY_WAIT = 60.0  # seconds a new worker may take to open the store
+
+
 def cpu_seconds(pid: int) -> float | None:
     """CPU seconds (user + system) process ``pid`` has used, from ``/proc``; None where that is not readable.
 
@@ -44,6 +47,10 @@ class Worker:
         )
         child.close()
         self.conn = Connection(parent.detach())
+        # the worker opens the store before it says it is ready (a dead or silent one is found by its first job)
+        if self.conn.poll(READY_WAIT):
+            with contextlib.suppress(EOFError, OSError):
+                self.conn.recv()
 
     @property
     def pid(self) -> int:

@@ -8,6 +8,7 @@ blocking Oxigraph operator (GROUP BY, ORDER BY) and give its CPU back.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -65,8 +66,13 @@ class ChunkSender:
 
 
 def main(conn: Connection, store_root: str) -> None:
-    """Serve jobs from ``conn`` until the parent closes it."""
+    """Open the store, say ``("ready",)``, then serve jobs from ``conn`` until the parent closes it. The store
+    is opened first so that its cost (CPU the parent would count against the first query, which could then
+    pass for a long one) is paid before the worker takes work."""
     live = LiveStore(StoreRoot(Path(store_root)))
+    with contextlib.suppress(ClusterGraphError):  # not built yet: each job reports it
+        live.get().query("ASK {}")
+    conn.send(("ready",))
     while True:
         try:
             job: QueryJob = conn.recv()
