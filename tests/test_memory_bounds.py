@@ -192,3 +192,17 @@ def test_the_guard_counts_in_the_time_limit(server: LiveServer) -> None:
     elapsed = time.monotonic() - started
     assert response.status_code == 503 and elapsed < 1 + 3, (response.status_code, elapsed)
     wait_for_workers(server)
+
+
+def test_network_view_parameters_are_bounded(server: LiveServer) -> None:
+    """Each new max_members or ecosystem built a view of its own (5-21 s and up to 1.9 GB each at ECCP scale):
+    now the web takes a handful of caps and only the data's own ecosystems, so the views are few, and cached."""
+    with server.client() as client:
+        for value in ("0", "37", "100000"):
+            refused = client.get("/network/collaboration", params={"max_members": value})
+            assert refused.status_code == 400 and "is not one of 5, 10, 25, 50, 100, 200" in refused.text
+        assert client.get("/network/collaboration", params={"max_members": "200"}).status_code == 200
+        unknown = client.get("/network/alignment/graph.json", params={"ecosystem": "https://example.org/eco/x"})
+        assert unknown.status_code == 400 and "not an S3 ecosystem or PNRR item" in unknown.text
+        gexf = client.get("/network/collaboration.gexf", params={"max_members": "3"})
+        assert gexf.status_code == 400

@@ -10,6 +10,7 @@ the store build they came from (a new build or write never serves an old view).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gzip
 import hashlib
@@ -27,7 +28,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from clustergraph.errors import BadRequest, NotFound
+from clustergraph.errors import BadRequest, NotFound, ServerBusy
 from clustergraph.network import export as network_export
 from clustergraph.network.metrics import betweenness_is_approximate, brokers
 from clustergraph.network.render import COLOUR_BY, SIZE_BY, drawing_json, render_html
@@ -49,7 +50,11 @@ from clustergraph.web.services import Services, services
 CACHE_SIZE = 32
 DRAWING_CACHE_SIZE = 16  # drawings' JSON, gzipped (about 0.3 MB each at ECCP scale)
 GZIP_LEVEL = 6
-NETWORK_THREADS = 4  # view builds, renders and exports at once (their own threads, apart from the pages')
+NETWORK_THREADS = 2  # view builds, renders and exports at once (their own threads, apart from the pages')
+# what a web request may ask for: a handful of caps (each view is then cached per build) rather than any number,
+# and never 0 (keep all), which at ECCP scale ties the 1,200 registered clusters to each other (720,000 ties)
+MAX_MEMBERS_CHOICES = (5, 10, 25, 50, 100, 200)
+CACHE_WEIGHT = 2_000_000  # nodes + edges the cached views may hold together
 log = logging.getLogger(__name__)
 TOP_BROKERS = 10
 DESCRIPTIONS = {
@@ -97,8 +102,8 @@ ColourParam = Annotated[str | None, Query(description="What colours the nodes.",
                                           json_schema_extra={"enum": list(COLOUR_BY)})]
 SizeParam = Annotated[str | None, Query(description="What sizes the nodes.", json_schema_extra={"enum": list(SIZE_BY)})]
 MaxMembersParam = Annotated[str | None, Query(
-    description="Leave items shared by more clusters than this out of the projection (0: keep all).",
-    json_schema_extra={"pattern": "^(0|[2-9]|[1-9][0-9]{1,8})$"})]
+    description="Leave items shared by more clusters than this out of the projection.",
+    json_schema_extra={"enum": [str(choice) for choice in MAX_MEMBERS_CHOICES]})]
 TiesParam = Annotated[str | None, Query(
     description="Which initiatives tie two clusters: collaboration (default: projects, partnerships, pilots, "
                 "consortia) or all (platform registrations, network memberships and programmes too).",
@@ -135,12 +140,16 @@ class ViewCache:
                 built = build_view(store_select(store), svc.named_queries, view, filters)
                 with self._lock:
                     self._views[key] = built
-                    while len(self._views) > self.size:
+                    while len(self._views) > self.size or (len(self._views) > 1 and self._weight() > CACHE_WEIGHT):
                         self._views.popitem(last=False)
             finally:
                 with self._lock:
                     self._building.pop(key, None)
         return built
+
+    def _weight(self) -> int:
+        """Nodes and edges of the cached views together (their memory, roughly)."""
+        return sum(v.graph.number_of_nodes() + v.graph.number_of_edges() for v in self._views.values())
 
     def drawing(self, svc: Services, view: str, query: Query) -> Drawing:
         """The drawing's data (:func:`render.drawing_json`) of ``view`` with ``query``'s filters and drawing
@@ -230,7 +239,22 @@ def parse_query(family: str | None, year: str | None, ecosystem: str | None, col
         raise BadRequest(f"colour {colour!r} is not one of {', '.join(COLOUR_BY)}")
     if size not in SIZE_BY:
         raise BadRequest(f"size {size!r} is not one of {', '.join(SIZE_BY)}")
-    return Query(Filters.parse(family, year, ecosystem, max_members, ties), colour, size)
+    return Query(web_filters(family, year, ecosystem, max_members, ties), colour, size)
+
+
+def web_filters(family: str | None, year: str | None, ecosystem: str | None, max_members: str | None,
+                ties: str | None) -> Filters:
+    """:meth:`Filters.parse`, with ``max_members`` one of :data:`MAX_MEMBERS_CHOICES` (each distinct value is a
+    view of its own to build and keep; the command line takes any).
+
+    :raises BadRequest: for a bad filter.
+    """
+    filters = Filters.parse(family, year, ecosystem, max_members, ties)
+    if filters.max_members not in MAX_MEMBERS_CHOICES:
+        raise BadRequest(f"max_members {filters.max_members} is not one of "
+                         f"{', '.join(map(str, MAX_MEMBERS_CHOICES))} here (the command line "
+                         "`clustergraph network` takes any cap)")
+    return filters
 
 
 def check_view(view: str) -> str:
@@ -288,7 +312,21 @@ class NetworkPages:
         return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs), limiter=self._limiter)
 
     async def build(self, svc: Services, view: str, filters: Filters) -> NetworkView:
-        return await self._in_thread(self.cache.get, svc, view, filters)
+        """The view, built in a network thread if it is not cached; a request waits for it up to the time
+        limit, then gets 503 with Retry-After while the build goes on (and is cached for the next request).
+
+        :raises BadRequest: for an ecosystem the store does not have (each would be a view of its own).
+        :raises ServerBusy: when the build takes longer than the time limit.
+        """
+        if filters.ecosystem and filters.ecosystem not in {iri for iri, _ in await self.ecosystems(svc)}:
+            raise BadRequest(f"ecosystem {filters.ecosystem[:100]!r} is not an S3 ecosystem or PNRR item of the "
+                             "data (see the form's list)")
+        build = asyncio.ensure_future(self._in_thread(self.cache.get, svc, view, filters))
+        try:
+            return await asyncio.wait_for(asyncio.shield(build), timeout=svc.settings.time_limit)
+        except TimeoutError as exc:
+            raise ServerBusy(f"the {view} view with these filters is being built; try again in a few "
+                             "seconds") from exc
 
     async def index(self, request: Request, family: FamilyParam = None, year: YearParam = None,
                     ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None, ties: TiesParam = None,
@@ -346,6 +384,7 @@ class NetworkPages:
         """The drawing's data as compact JSON (made once per build, view and drawing choice; gzipped)."""
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
+        await self.build(svc, view, query.filters)  # checked, and built within the time limit (then cached)
         drawing = await self._in_thread(self.cache.drawing, svc, view, query)
         return drawing.response(request)
 
@@ -357,7 +396,7 @@ class NetworkPages:
                           ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None, ties: TiesParam = None,
                           svc: Services = Depends(services)) -> Response:
             check_view(view)
-            filters = Filters.parse(family, year, ecosystem, max_members, ties)
+            filters = web_filters(family, year, ecosystem, max_members, ties)
             built = await self.build(svc, view, filters)
             body = await self._in_thread(WRITERS[suffix], built.graph)
             name = download_name(view, filters, suffix)
@@ -384,6 +423,7 @@ def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, A
         "max_members": query.filters.max_members,
         "ties": query.filters.ties,
         "default_max_members": DEFAULT_MAX_MEMBERS,
+        "max_members_choices": MAX_MEMBERS_CHOICES,
         "family": query.filters.family or "",
         "year": query.filters.year or "",
         "ecosystem": query.filters.ecosystem or "",
