@@ -329,6 +329,11 @@ def wait_for_warm_ups(url: str, patience: float = 600.0) -> None:
                 response.raise_for_status()
                 break
             time.sleep(1.0)
+    # and for the rest of the start-up batch (labels, browse lists, VoID statistics), computed at low priority:
+    # start-up work, not part of the load
+    while httpx.get(url + "/api/status", timeout=30).json().get("build_files_pending") and \
+            time.monotonic() < give_up:
+        time.sleep(1.0)
 
 
 def fetch_status(url: str) -> dict:

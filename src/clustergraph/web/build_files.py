@@ -184,6 +184,12 @@ class BuildFiles:
         self._runner.shutdown(wait=False, cancel_futures=True)
         self._on_demand.shutdown(wait=False, cancel_futures=True)
 
+    def status(self) -> dict[str, int]:
+        """Computations finished since the start, and those queued or running (for ``/api/status``)."""
+        with self._guard:
+            pending = sum(1 for job in self._jobs.values() if not job.done())
+        return {"build_files_computed": self.computed, "build_files_pending": pending}
+
     def folder(self) -> Path:
         """Where the products of the data being served are kept (one subfolder per build)."""
         return self.svc.build_files_root() / self.svc.build_key()

@@ -39,6 +39,8 @@ class Status(BaseModel):
     loop_lag_max_ms: float | None
     loop_lag_samples: int
     loop_lag_window_seconds: float
+    build_files_computed: int
+    build_files_pending: int
 
 
 def make_router(svc: Services) -> APIRouter:
@@ -56,4 +58,4 @@ LagSeconds = Query(None, gt=0, le=WINDOW_SECONDS,
 async def status(svc: Services = Depends(services), lag_seconds: float | None = LagSeconds) -> Status:
     window = lag_seconds or WINDOW_SECONDS
     return Status(**svc.pool.status(), **svc.page_cache.stats(), **svc.loop_lag.summary(window).as_status(),
-                  loop_lag_window_seconds=window)
+                  loop_lag_window_seconds=window, **svc.build_files.status())
