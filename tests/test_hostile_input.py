@@ -103,7 +103,8 @@ def assert_harmless(response: httpx.Response, seconds: float, status: int, needl
     if status == 200:
         assert response.json()["boolean"] is (needle == "true")
     else:
-        assert needle.lower() in response.text.lower(), response.text[:300]
+        # "a | b": either (a query may be stopped by its time limit or its worker's memory cap, whichever first)
+        assert any(n.strip().lower() in response.text.lower() for n in needle.split(" | ")), response.text[:300]
 
 
 @pytest.mark.parametrize(("text", "status", "needle"), corpus_cases())
@@ -111,8 +112,8 @@ def test_corpus_query_is_refused_or_stopped(server: LiveServer, trap, text: str,
     port, connections = trap
     response, seconds = send(server, text.replace("{port}", str(port)))
     assert_harmless(response, seconds, status, needle)
-    if status == 503:
-        assert f"time limit of {TIME_LIMIT} s" in response.text
+    if status == 503:  # stopped by the server's own limits: its time limit, or its workers' memory cap
+        assert f"time limit of {TIME_LIMIT} s" in response.text or "MB of memory a query worker" in response.text
     assert connections == []
 
 

@@ -182,7 +182,7 @@ def test_service_description(live_server) -> None:
     assert (endpoint, URIRef(sd + "endpoint"), endpoint) in graph
     assert (endpoint, URIRef(sd + "feature"), URIRef(sd + "UnionDefaultGraph")) in graph
     names = set(graph.objects(None, URIRef(sd + "name")))
-    assert URIRef(GRAPH + "ltc-report-2024") in names and len(names) == 9  # 5 sources, ontology, reference, authorities, derived labels
+    assert URIRef(GRAPH + "ltc-report-2024") in names and len(names) == 10  # 5 sources, ontology, reference, authorities, derived labels, search keys
     assert (endpoint, URIRef(sd + "supportedLanguage"), URIRef(sd + "SPARQL11Update")) not in graph
     assert browser.status_code == 303 and browser.headers["location"] == "/query"
 
@@ -297,7 +297,7 @@ def test_graph_store_reads(live_server) -> None:
     assert graph.status_code == 200 and len(list(ox.parse(graph.content, format=ox.RdfFormat.TURTLE))) > 100
     assert missing.status_code == 404
     graphs = {q.graph_name for q in ox.parse(dataset.content, format=ox.RdfFormat.N_QUADS)}
-    assert len(graphs) == 9
+    assert len(graphs) == 10
     assert head.status_code == 200 and head.content == b""
 
 

@@ -167,7 +167,7 @@ HOSTILE = [
      200, "true"),
     ("billion laughs", "PUT", "/store", {"params": {"graph": "urn:test:laughs"}, "content": _billion_laughs(),
                                          "headers": {**GOOD, "Content-Type": "application/rdf+xml"}},
-     503, "time limit"),
+     400, "declares an entity"),
     ("malformed turtle", "PUT", "/store", {"params": {"graph": "urn:test:bad"}, "content": "<urn:s> <urn:p> .\n",
                                            "headers": {**GOOD, "Content-Type": "text/turtle"}}, 400, "line 1"),
     ("load", "POST", "/update", {"content": "LOAD <http://127.0.0.1:9/x.ttl>", "headers": UPDATE}, 400, "LOAD"),

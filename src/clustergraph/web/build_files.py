@@ -176,6 +176,7 @@ class BuildFiles:
         self._runner = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="build-files")
         self._on_demand = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="build-files-demand")
         self._demanded: set[tuple[str, str]] = set()
+        self._started: set[tuple[str, str]] = set()  # a child has begun computing these
         self.computed = 0  # computations finished (for the status page and tests)
         # how long a request waits for a product being computed before its 503
         self.wait = max(svc.settings.time_limit, LONGEST_WAIT)
@@ -273,7 +274,7 @@ class BuildFiles:
         child of its own computes it now (whichever child finishes first settles it)."""
         job = self._submit(build, [name], self._on_demand)[name]
         with self._guard:
-            if not job.done() and (build, name) not in self._demanded:
+            if not job.done() and (build, name) not in self._demanded | self._started:
                 self._demanded.add((build, name))
                 self._on_demand.submit(self._compute, build, [name])
         return job
@@ -289,6 +290,7 @@ class BuildFiles:
             for old in [k for k in self._jobs if k[0] != build]:
                 del self._jobs[old]
             self._demanded = {k for k in self._demanded if k[0] == build}
+            self._started = {k for k in self._started if k[0] == build}
             fresh = []
             for name in names:
                 job = self._jobs.get((build, name))
@@ -372,6 +374,10 @@ class BuildFiles:
                 status, _, rest = line.decode("utf-8", "replace").rstrip("\n").partition(" ")
                 name, _, message = rest.partition(" ")
                 if name not in names:
+                    continue
+                if status == "start":
+                    with self._guard:
+                        self._started.add((build, name))
                     continue
                 if status == "done":
                     self.computed += 1
@@ -467,6 +473,7 @@ def child_main() -> int:
     svc = Services(Settings(**order["settings"]), root, layout, _Pinned(), None, named,  # type: ignore[arg-type]
                    make_templates(), pinned_build=order["build"], pinned_dir=build_dir)
     for name in order["names"]:
+        print(f"start {name}", flush=True)
         try:
             svc.build_files.path(name)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which answers the requests

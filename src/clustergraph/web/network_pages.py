@@ -149,7 +149,8 @@ class ViewCache:
 
     def _weight(self) -> int:
         """Nodes and edges of the cached views together (their memory, roughly)."""
-        return sum(v.graph.number_of_nodes() + v.graph.number_of_edges() for v in self._views.values())
+        graphs = (getattr(v, "graph", None) for v in self._views.values())
+        return sum(g.number_of_nodes() + g.number_of_edges() for g in graphs if g is not None)
 
     def drawing(self, svc: Services, view: str, query: Query) -> Drawing:
         """The drawing's data (:func:`render.drawing_json`) of ``view`` with ``query``'s filters and drawing
