@@ -18,13 +18,16 @@ from pathlib import Path
 READY_WAIT = 60.0  # seconds a new worker may take to open the store
 
 
-def cpu_seconds(pid: int) -> float | None:
+def cpu_seconds(pid: int, stat_fd: int | None = None) -> float | None:
     """CPU seconds (user + system) process ``pid`` has used, from ``/proc``; None where that is not readable.
+    ``stat_fd``, a descriptor open on its ``/proc/<pid>/stat``, is read again from the start (no open and
+    close per reading: this is asked twice per query).
 
     A query is *long* by the CPU it takes, not by the wall time it waits for a core on a busy machine.
     """
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        raw = os.pread(stat_fd, 1024, 0) if stat_fd is not None else Path(f"/proc/{pid}/stat").read_bytes()
+        fields = raw.rsplit(b")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _TICKS
     except (OSError, IndexError, ValueError):
         return None
@@ -47,6 +50,10 @@ class Worker:
         )
         child.close()
         self.conn = Connection(parent.detach())
+        try:
+            self.stat_fd: int | None = os.open(f"/proc/{self.process.pid}/stat", os.O_RDONLY)
+        except OSError:
+            self.stat_fd = None
         # the worker opens the store before it says it is ready (a dead or silent one is found by its first job)
         if self.conn.poll(READY_WAIT):
             with contextlib.suppress(EOFError, OSError):
@@ -66,6 +73,10 @@ class Worker:
                 asyncio.get_running_loop().remove_reader(self.conn.fileno())
         with contextlib.suppress(OSError):
             self.conn.close()
+        if self.stat_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.stat_fd)
+            self.stat_fd = None
         if self.alive():
             self.process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -83,11 +94,11 @@ class Lease:
     cpu_started: float | None = None
 
     def __post_init__(self) -> None:
-        self.cpu_started = cpu_seconds(self.worker.pid)
+        self.cpu_started = cpu_seconds(self.worker.pid, self.worker.stat_fd)
 
     def cost(self) -> float:
         """Seconds the query has taken so far: the worker's CPU time, or wall time where that is unknown."""
-        now = cpu_seconds(self.worker.pid)
+        now = cpu_seconds(self.worker.pid, self.worker.stat_fd)
         if now is None or self.cpu_started is None:
             return time.monotonic() - self.started
         return now - self.cpu_started

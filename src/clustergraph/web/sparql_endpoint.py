@@ -46,6 +46,7 @@ FORMAT_PARAMETERS = ("format", "output")  # 'output' as Fuseki and Virtuoso read
 SPARQL_QUERY = "application/sparql-query"
 UNCAPPED_TYPES = ("text/csv", "text/tab-separated-values")  # the results rows=all may stream past the row cap
 TRUNCATED_HEADER = "X-Clustergraph-Truncated"
+SMALL_ANSWER = 64 * 1024  # a first chunk shorter than this may be the whole answer (a worker's chunk size)
 ROW_CAP_HEADER = "X-Clustergraph-Row-Cap"
 _PROTOCOL_PARAMETERS = [
     query_parameter("default-graph-uri", "Graphs merged into the default graph (default: the union of all graphs).",
@@ -226,7 +227,7 @@ async def run_protocol_query(request: Request, svc: Services, req: ProtocolReque
         union_default_graph=not info.has_dataset_clause,
         row_cap=row_cap,
         byte_cap=svc.settings.answer_cap_mb * 2**20,
-        prefixes=tuple(PREFIXES.items()),
+        prefixes=tuple(PREFIXES.items()) if info.returns_graph else (),  # only graphs are written with prefixes
         base_iri=endpoint_url(request),
     )
     answer = await svc.pool.run(job, time_limit=time_limit(svc, req.timeout))
@@ -278,10 +279,21 @@ async def stream_answer(answer: StreamedAnswer, media_type: str, row_cap: int, *
     if head_only:
         await chunks.aclose()
         return Response(b"", media_type=with_charset(media_type), headers=headers)
+    second = b""
+    if len(first) < SMALL_ANSWER:  # most answers are one chunk: look for the end, then send them whole
+        try:
+            second = await anext(chunks, None)
+        except BaseException:
+            answer.close()
+            raise
+        if second is None:
+            return Response(first, media_type=with_charset(media_type), headers=headers)
 
     async def body() -> AsyncIterator[bytes]:
         try:
             yield first
+            if second:
+                yield second
             async for chunk in chunks:
                 yield chunk
         finally:
