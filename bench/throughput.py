@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import os
 import time
+from urllib.parse import urlencode
 
 from common import (
     ECCP_CLUSTERS,
@@ -51,6 +52,10 @@ from clustergraph.querying.named import load_named_queries
 
 LIGHT = "regional-indicators"
 HEAVY = "member-counts-2022-vs-2024"
+# a light query whose parameter changes on every request (a different cluster each time), so that no answer
+# cache (the page cache keeps named-query answers of a build) can carry the result
+VARIED = "initiatives-of-cluster"
+VARIED_CLUSTERS = 200
 CLIENTS = 8
 
 
@@ -70,23 +75,36 @@ def measure(endpoint: Endpoint, requests: list[Request], *, seconds: float, repe
             "errors": errors, "runs": rates}
 
 
-def named_api(query: str) -> list[Request]:
-    return [Request("GET", f"/api/queries/{query}", headers=(("Accept", "application/json"),))]
+def named_api(query: str, params: list[dict[str, str]] | None = None) -> list[Request]:
+    """Requests of the named query ``query``: one with its defaults, or one per set of ``params``."""
+    return [Request("GET", f"/api/queries/{query}" + (f"?{urlencode(p)}" if p else ""),
+                    headers=(("Accept", "application/json"),)) for p in (params or [{}])]
 
 
-def run_scale(label: str, store, sparql: dict[str, str], baseline, args) -> list[dict]:
-    """Measure ours (named API and /sparql) and one baseline server on ``store`` for both queries."""
+def varied_params(clusters: int) -> list[dict[str, str]]:
+    """The varied query's parameter sets: a different synthetic cluster each (spread over the clusters)."""
+    step = max(1, clusters // VARIED_CLUSTERS)
+    return [{"cluster": f"https://w3id.org/clustergraph/id/synth-cluster-{i:05d}"}
+            for i in range(1, clusters + 1, step)][:VARIED_CLUSTERS]
+
+
+def run_scale(label: str, store, sparql: dict[str, list[str]], params: dict[str, list[dict[str, str]]], baseline,
+              args) -> list[dict]:
+    """Measure ours (named API and /sparql) and one baseline server on ``store`` for every query (a list of texts
+    sent in turn; ``params``: the same as named-API parameters)."""
     rows = []
     with ours(store) as server:
-        for name, text in sparql.items():
-            for route, requests in (("named API", named_api(name)), ("/sparql", [Request.sparql(server, text)])):
+        for name, texts in sparql.items():
+            for route, requests in (("named API", named_api(name, params.get(name))),
+                                    ("/sparql", [Request.sparql(server, text) for text in texts])):
                 stats = measure(server, requests, seconds=args.seconds, repeat=args.repeat)
                 rows.append({"data": label, "server": "clustergraph", "route": route, "query": name, **stats})
                 print_row(rows[-1])
     with baseline as server:
         print(f"  ({server.name} ready in {server.started_in:.1f} s)")
-        for name, text in sparql.items():
-            stats = measure(server, [Request.sparql(server, text)], seconds=args.seconds, repeat=args.repeat)
+        for name, texts in sparql.items():
+            stats = measure(server, [Request.sparql(server, text) for text in texts], seconds=args.seconds,
+                            repeat=args.repeat)
             rows.append({"data": label, "server": server.name, "route": server.query_path, "query": name,
                          **stats})
             print_row(rows[-1])
@@ -98,7 +116,7 @@ def print_row(row: dict) -> None:
           f"{row['p50']:9.1f} {row['p99']:9.1f} {row['client_cpu']:7.0%} {row['errors']:6d}", flush=True)
 
 
-SPARQL_NOTE = "; every /sparql request is also parsed by rdflib in the server's event loop (query_guard)"
+SPARQL_NOTE = ""
 
 
 def find(rows: list[dict], server: str, route: str, query: str) -> dict:
@@ -107,7 +125,7 @@ def find(rows: list[dict], server: str, route: str, query: str) -> dict:
 
 def targets_for(rows: list[dict], baseline: str, minimum: float, data: str) -> list[Target]:
     targets = []
-    for query, kind in ((LIGHT, "light"), (HEAVY, "heavy")):
+    for query, kind in ((LIGHT, "light"), (VARIED, "light, varied on every request"), (HEAVY, "heavy")):
         base = next(r for r in rows if r["server"] == baseline and r["query"] == query)
         for route in ("named API", "/sparql"):
             mine = find(rows, "clustergraph", route, query)
@@ -145,7 +163,11 @@ def main() -> None:
         args.seconds, args.repeat = 1.0, 1
     started = time.perf_counter()
     queries = load_named_queries(synth_project(clusters) / "queries")
-    sparql = {name: queries[name].bind({}) for name in (LIGHT, HEAVY)}
+    eccp_params = {VARIED: varied_params(clusters)}
+    subset_params = {VARIED: varied_params(subset)}
+    eccp_sparql = {LIGHT: [queries[LIGHT].bind({})], VARIED: [queries[VARIED].bind(p) for p in eccp_params[VARIED]],
+                   HEAVY: [queries[HEAVY].bind({})]}
+    subset_sparql = {**eccp_sparql, VARIED: [queries[VARIED].bind(p) for p in subset_params[VARIED]]}
     eccp = built_store(synth_project(clusters))
     small = built_store(synth_project(subset))
     nquads = dump_nquads(small, small.parent / "dump.nq")
@@ -155,8 +177,8 @@ def main() -> None:
     print(f"  {'data':14} {'server':16} {'route':10} {'query':28} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} "
           f"{'client':>7} {'errors':>6}")
     eccp_label, subset_label = f"{clusters} clusters", f"{subset} clusters"
-    rows = run_scale(eccp_label, eccp, sparql, oxigraph_server(eccp), args)
-    rows += run_scale(subset_label, small, sparql, rdflib_server(nquads), args)
+    rows = run_scale(eccp_label, eccp, eccp_sparql, eccp_params, oxigraph_server(eccp), args)
+    rows += run_scale(subset_label, small, subset_sparql, subset_params, rdflib_server(nquads), args)
     targets = targets_for([r for r in rows if r["data"] == eccp_label], "oxigraph serve", 0.7, eccp_label)
     targets += targets_for([r for r in rows if r["data"] == subset_label], "rdflib-endpoint", 10, subset_label)
     for t in targets:
@@ -166,7 +188,9 @@ def main() -> None:
         f"{args.seconds:g} s per measurement after a 1 s warm-up, {args.repeat} measurements each, medians shown. "
         f"Clients and servers share the machine's {os.cpu_count()} cores, so every server also competes with the "
         f"load generator (its CPU share is the client CPU column).",
-        f"Light query: `{LIGHT}`; heavy query: `{HEAVY}`; default parameters. Ours runs with default settings "
+        f"Light query: `{LIGHT}` (the same request again and again: the named API answers it from the page "
+        f"cache) and `{VARIED}` with a different cluster on every request ({VARIED_CLUSTERS} in turn, so no cache "
+        f"carries it); heavy query: `{HEAVY}`; default parameters. Ours runs with default settings "
         f"(2 query worker processes, one uvicorn process). Ours is asked through the named-query API and through "
         f"`POST /sparql` with the same text the baselines get.",
         "oxigraph serve: `oxigraph serve --union-default-graph` on a copy of the same store directory.",
