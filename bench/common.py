@@ -147,8 +147,11 @@ def write_section(name: str, title: str, body: str, targets: list[Target]) -> Pa
     """Save one benchmark's Markdown section and its targets for ``bench/report.py``."""
     SECTIONS.mkdir(parents=True, exist_ok=True)
     path = SECTIONS / f"{name}.json"
+    info = machine()
     path.write_text(json.dumps({"name": name, "title": title, "body": body,
-                                "targets": [asdict(t) for t in targets]}, indent=2) + "\n")
+                                "targets": [asdict(t) for t in targets],
+                                "measured_on": {"cpu": info.get("cpu", "?"), "date": info.get("date", "?")}},
+                               indent=2) + "\n")
     return path
 
 

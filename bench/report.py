@@ -47,6 +47,12 @@ def render(sections: list[dict], elapsed: float | None) -> str:
         out.append(f"| total run time | {elapsed / 60:.1f} min ({elapsed:.0f} s) |")
     else:
         out.append("| total run time | not recorded (report.py run on its own, not by `make bench`) |")
+    out += ["", "Sections are rerun one at a time, so each was measured on the machine and at the date below "
+            "(the table above is this report's):", "", "| section | cpu | date |", "| --- | --- | --- |"]
+    for section in sections:
+        where = section.get("measured_on", {})
+        out.append(f"| {cell(section['title'])} | {cell(where.get('cpu', 'not recorded'))} | "
+                   f"{cell(where.get('date', 'not recorded'))} |")
     targets = [(s, t) for s in sections for t in s["targets"]]
     met = sum(1 for _, t in targets if t.get("met"))
     out += ["", f"## Targets ({met} of {len(targets)} met)", "",
