@@ -111,6 +111,9 @@ def synth_project(clusters: int = ECCP_CLUSTERS, scale: float = 1.0, seed: int =
     return root
 
 
+BUILT_WITH = "data, derived labels, search keys\n"  # what built_store adds; a store built with less is rebuilt
+
+
 def built_store(project: Path) -> Path:
     """The store root of ``project``, loaded once (``project/.store``) by parse and bulk load.
 
@@ -128,7 +131,9 @@ def built_store(project: Path) -> Path:
     from clustergraph.kg.store import StoreRoot, write_store
 
     store = project / ".store"
-    if not (project / ".built").exists():
+    marker = project / ".built"
+    if not marker.exists() or marker.read_text() != BUILT_WITH:  # absent, or made before the build added more
+        shutil.rmtree(store, ignore_errors=True)
         root = StoreRoot(store)
         with root.lock():
             build_dir = root.new_build_dir()
@@ -139,7 +144,7 @@ def built_store(project: Path) -> Path:
             built.flush()
             del built
             root.publish(build_dir)
-        (project / ".built").touch()
+        marker.write_text(BUILT_WITH)
     return store
 
 
