@@ -18,6 +18,7 @@ written into the app's scratch folder the same way.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -233,23 +234,19 @@ class BuildFiles:
         try:
             return job.result(timeout=self.wait if wait is None else wait)
         except concurrent.futures.TimeoutError as exc:
-            raise errors.ServerBusy(f"{self.products[name].title} of this build is being computed; try again in "
-                                    "a few seconds") from exc
+            raise self._busy(name) from exc
 
     async def value_async(self, name: str) -> Any:
         """:meth:`value` for the event loop."""
-        import asyncio
-
-        if self.svc.remote is None and (self.svc.build_key(), name) in self.svc.per_build:
-            return self.svc.per_build[(self.svc.build_key(), name)]
         if self.svc.remote is None:
+            known = self.svc.per_build.get((self.svc.build_key(), name))
+            if known is not None:
+                return known
             await self.path_async(name)
         return await asyncio.to_thread(self.value, name)
 
     async def path_async(self, name: str) -> Path:
         """:meth:`path` for the event loop: waits without holding a thread."""
-        import asyncio
-
         build = self.svc.build_key()
         target = self.svc.build_files_root() / build / name
         if target.is_file():
@@ -260,8 +257,11 @@ class BuildFiles:
         try:
             return await asyncio.wait_for(asyncio.wrap_future(job), timeout=self.wait)
         except TimeoutError as exc:
-            raise errors.ServerBusy(f"{self.products[name].title} of this build is being computed; try again in "
-                                    "a few seconds") from exc
+            raise self._busy(name) from exc
+
+    def _busy(self, name: str) -> errors.ServerBusy:
+        return errors.ServerBusy(f"{self.products[name].title} of this build is being computed; try again in a "
+                                 "few seconds")
 
     def warm(self, names: Iterable[str]) -> None:
         """Start computing ``names`` for the current build (in one child, in that order), without waiting."""
@@ -289,6 +289,8 @@ class BuildFiles:
         with self._guard:
             for old in [k for k in self._jobs if k[0] != build]:
                 del self._jobs[old]
+            for old in [k for k in self._loading if k[0] != build]:
+                del self._loading[old]
             self._demanded = {k for k in self._demanded if k[0] == build}
             self._started = {k for k in self._started if k[0] == build}
             fresh = []
