@@ -162,6 +162,14 @@ function showEdge(id) {
   showDetails(lines[0], text.slice(1).join("\n"), "", edgeItems(edge));
 }
 
+// Fit the nodes, then zoom out a little: labels keep their size on screen (below), so a node fitted at the
+// edge had half its label cut off, worst on a phone.
+function fitAll() {
+  network.fit({ animation: false });
+  var width = document.getElementById("mynetwork").clientWidth || 800;
+  network.moveTo({ scale: network.getScale() * Math.max(0.6, 1 - 140 / width), animation: false });
+}
+
 function setUpZoom() {
   // Labels keep 13 px on screen whatever the zoom (vis-network scales fonts with the drawing, so a fitted
   // network on a phone drew them below its 5 px threshold: no labels at all). Large networks keep vis's own
@@ -179,10 +187,11 @@ function setUpZoom() {
   document.getElementById("zoom-in").addEventListener("click", function () { zoom(1.3); });
   document.getElementById("zoom-out").addEventListener("click", function () { zoom(1 / 1.3); });
   document.getElementById("zoom-fit").addEventListener("click", function () {
-    network.fit({ animation: false });
+    fitAll();
     readableLabels();
   });
   network.on("zoom", readableLabels);
+  fitAll();
   readableLabels();
 }
 
@@ -205,7 +214,7 @@ function setUpNodeMenu(payload) {
     network.unselectAll();
     neighbourhoodHighlight({ nodes: [] });
     hideDetails();
-    network.fit({ animation: false });
+    fitAll();
   });
 }
 
