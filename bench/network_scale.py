@@ -2,7 +2,8 @@
 
 1. Pipeline (target: graph + metrics + HTML under 5 s). On the ECCP store (``common.synth_project()``, 1,200
    clusters) the steps of ``network.build_view`` for the collaboration view are timed apart, in a subprocess
-   with a timeout: the two named queries (``network-participations``, ``network-cluster-sizes``), the
+   with a timeout: the rows of the two named queries (``network-participations``, read as the view reads them:
+   lean queries joined in Python, ``views.participation_rows``; ``network-cluster-sizes``), the
    projection (``collaboration_graph``), the metrics and the layout together (``network.annotate_and_place``,
    as ``build_view`` runs them: ``metrics.annotate`` (betweenness, harmonic closeness, Louvain, articulation
    points) while the layout runs in a second thread), then the drawing (``render.drawing_json``, the data the
@@ -89,9 +90,9 @@ def pipeline_child(project: Path, view: str, repeat: int) -> None:
     from clustergraph.kg.store import StoreRoot
     from clustergraph.network.render import drawing_json, render_html
     from clustergraph.network.views import (
-        FAMILIES,
         Filters,
         NetworkView,
+        _participations,
         annotate_and_place,
         collaboration_graph,
         store_select,
@@ -102,7 +103,6 @@ def pipeline_child(project: Path, view: str, repeat: int) -> None:
     queries = load_named_queries(ROOT / "queries")
     select = store_select(store)
     filters = Filters(**VIEWS[view])
-    params = {"family": FAMILIES[filters.family]} if filters.family else {}
 
     def emit(**fields: object) -> None:
         print(json.dumps(fields), flush=True)
@@ -115,8 +115,9 @@ def pipeline_child(project: Path, view: str, repeat: int) -> None:
             emit(rep=rep, step=name, seconds=time.perf_counter() - started)
             return result
 
-        part_sparql = queries["network-participations"].bind(params)
-        rows = step("sparql participations", lambda: select(part_sparql))
+        # what the view runs: the rows of network-participations read by lean queries joined in Python
+        part_sparql, rows = step("sparql participations",
+                                 lambda: _participations(select, queries, filters, filters.year))
         sizes_sparql = queries["network-cluster-sizes"].bind({})
         size_rows = step("sparql sizes", lambda: select(sizes_sparql))
         sizes = {r["cluster"]: (r["clusterLabel"], int(r["members"] or 0)) for r in size_rows}
@@ -125,7 +126,7 @@ def pipeline_child(project: Path, view: str, repeat: int) -> None:
             emit(rows=len(rows), nodes=graph.number_of_nodes(), edges=graph.number_of_edges(),
                  left_out=len(graph.graph.get("left_out", [])), max_members=filters.max_members)
         modularity, communities = step("metrics + layout", lambda: annotate_and_place(graph))
-        built = NetworkView("collaboration", filters, graph, [part_sparql, sizes_sparql], modularity, communities)
+        built = NetworkView("collaboration", filters, graph, [*part_sparql, sizes_sparql], modularity, communities)
         def render() -> tuple[bytes, str]:
             link = lambda iri: "/resource?iri=" + iri  # noqa: E731
             return (drawing_json(built, link=link),

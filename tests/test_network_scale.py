@@ -208,3 +208,27 @@ def test_view_cache_builds_a_view_once_for_concurrent_callers(monkeypatch):
     assert results == ["built collaboration"] * 3
     assert calls == ["collaboration"]
     assert cache.get(svc, "participation", Filters()) == "built participation" and len(calls) == 2
+
+
+def test_above_the_work_limit_betweenness_is_a_seeded_estimate() -> None:
+    """Nodes x ties over the limit (few nodes, many ties) turns to the seeded estimate too, flagged, reproducible."""
+    graph = random_graph(13, 40, 300)
+    work = graph.number_of_nodes() * graph.number_of_edges()
+    annotate(graph, exact_work=work - 1, samples=20)
+    assert graph.graph["betweenness"] == f"approximate: 20 of 40 sampled sources, seed {BETWEENNESS_SEED}"
+    estimate, _ = networkx_figures(graph, k=20, seed=BETWEENNESS_SEED)
+    assert {n: d["betweenness"] for n, d in graph.nodes(data=True)} == \
+        {n: round(v, 6) + 0.0 for n, v in estimate.items()}
+    again = random_graph(13, 40, 300)
+    annotate(again, exact_work=work - 1, samples=20)
+    assert dict(again.nodes(data="betweenness")) == dict(graph.nodes(data="betweenness"))
+    at_limit = random_graph(13, 40, 300)
+    annotate(at_limit, exact_work=work, samples=20)
+    assert at_limit.graph["betweenness"] == "exact"
+
+
+def test_the_eccp_sized_collaboration_view_is_past_the_work_limit() -> None:
+    from clustergraph.network.metrics import EXACT_BETWEENNESS_MAX_NODES, EXACT_BETWEENNESS_MAX_WORK
+
+    assert 1200 <= EXACT_BETWEENNESS_MAX_NODES and 1200 * 12_345 > EXACT_BETWEENNESS_MAX_WORK
+    assert 15 * 105 <= EXACT_BETWEENNESS_MAX_WORK  # a region (15 clusters, at most 105 ties) stays exact
