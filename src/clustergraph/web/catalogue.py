@@ -10,6 +10,7 @@ reaches SPARQL: it filters rows in Python.
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -228,7 +229,7 @@ class Labels:
     """Display labels and searchable names of every IRI that has one."""
 
     best: dict[str, str]
-    names: dict[str, list[str]]
+    names: dict[str, tuple[str, ...]]
 
     def label(self, iri: str) -> str:
         """The best label of ``iri``, or its compact form."""
@@ -257,15 +258,20 @@ def load_labels(select: Select) -> Labels:
     ranked: dict[str, tuple[tuple[int, int, str], str]] = {}
     names: dict[str, list[str]] = {}
     for row in rows:
-        iri, prop, literal = row["s"].value, row["p"].value, row["l"]
-        names.setdefault(iri, [])
-        if literal.value not in names[iri]:
-            names[iri].append(literal.value)
+        # One string object per IRI and per name, shared by both tables (at ECCP scale they hold 131k IRIs)
+        iri, prop, literal = sys.intern(row["s"].value), row["p"].value, row["l"]
+        known = names.setdefault(iri, [])
+        value = literal.value
+        if value in known:
+            value = known[known.index(value)]
+        else:
+            known.append(value)
         if prop in LABEL_PROPERTIES:
-            key = (*label_rank(prop, literal.language or ""), literal.value)
+            key = (*label_rank(prop, literal.language or ""), value)
             if iri not in ranked or key < ranked[iri][0]:
-                ranked[iri] = (key, literal.value)
-    return Labels({iri: value for iri, (_, value) in ranked.items()}, names)
+                ranked[iri] = (key, value)
+    return Labels({iri: value for iri, (_, value) in ranked.items()},
+                  {iri: tuple(known) for iri, known in names.items()})
 
 
 def count_instances(select: Select, classes: Iterable[str]) -> dict[str, int]:
