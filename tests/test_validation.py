@@ -117,3 +117,26 @@ cgr:obs-test-afil-companies a cg:MemberCountObservation ; qb:dataSet cgr:member-
     assert result.returncode == 0, result.stderr
     assert "Member categories do not add up to the total" in result.stderr
     assert "= 200, total = 143" in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_dangling_references_are_reported_once_per_referring_triple(tmp_path, engine):
+    """The dangling-reference check works on the distinct objects, then joins the dangling ones back to the
+    triples using them: every subject pointing at a missing resource is named; rdf:type objects, literals that
+    look like our IRIs, described resources and IRIs outside our namespace are not dangling."""
+    extra = tmp_path / "refs.ttl"
+    extra.write_text(
+        (FIXTURES / "valid" / "minimal.ttl").read_text().split("# A small")[0]
+        + """
+cgr:afil dct:relation cgr:missing-one , cgr:i3 , <https://example.org/elsewhere> ;
+    skos:note "https://w3id.org/clustergraph/id/not-an-iri" .
+cgr:i3 dct:relation cgr:missing-one , cgr:missing-two .
+"""
+    )
+    report, _ = check(Layout(make_project(tmp_path, extra)), engine=engine)
+    dangling = sorted(v.message.split(",")[0] for v in report.violations if "which no data file describes" in v.message)
+    assert dangling == [
+        "https://w3id.org/clustergraph/id/afil refers to https://w3id.org/clustergraph/id/missing-one",
+        "https://w3id.org/clustergraph/id/i3 refers to https://w3id.org/clustergraph/id/missing-one",
+        "https://w3id.org/clustergraph/id/i3 refers to https://w3id.org/clustergraph/id/missing-two",
+    ], [v.describe() for v in report.violations]
