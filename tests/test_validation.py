@@ -140,3 +140,92 @@ cgr:i3 dct:relation cgr:missing-one , cgr:missing-two .
         "https://w3id.org/clustergraph/id/i3 refers to https://w3id.org/clustergraph/id/missing-one",
         "https://w3id.org/clustergraph/id/i3 refers to https://w3id.org/clustergraph/id/missing-two",
     ], [v.describe() for v in report.violations]
+
+
+CGR = "https://w3id.org/clustergraph/id/"
+
+
+def _observations(rows: str) -> str:
+    """Turtle for member-count observations of cgr:afil: one ``name year category count doc [approximate]``
+    per line (doc is ``ltc`` for cgr:doc-ltc-report-2024, ``slides`` for cgr:doc-afil-slides-2024)."""
+    docs = {"ltc": "cgr:doc-ltc-report-2024", "slides": "cgr:doc-afil-slides-2024"}
+    out = []
+    for line in rows.strip().splitlines():
+        name, year, category, count, doc, *approximate = line.split()
+        out.append(
+            f'cgr:obs-t-{name} a cg:MemberCountObservation ; qb:dataSet cgr:member-counts ; cg:organisation cgr:afil ;\n'
+            f'    sdmx-dimension:refPeriod "{year}"^^xsd:gYear ; cg:memberCategory cg:mc-{category} ;\n'
+            f'    cg:statedIn {docs[doc]} ; cg:memberCount "{count}"^^xsd:nonNegativeInteger ;\n'
+            f'    {"cg:approximate true ; " if approximate else ""}prov:wasDerivedFrom cgr:loc-test-afil .\n')
+    return "\n".join(out)
+
+
+def _with_observations(tmp_path: Path, rows: str) -> Path:
+    extra = tmp_path / "observations.ttl"
+    extra.write_text((FIXTURES / "valid" / "minimal.ttl").read_text().split("# A small")[0] + _observations(rows))
+    return make_project(tmp_path, extra)
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_conflicting_member_counts_are_reported_per_pair_of_exact_observations(tmp_path, engine):
+    """The conflicting-counts check groups the observations by organisation, year, category and source first,
+    then compares the counts of the groups holding more than one: each exact pair with different counts is
+    reported from both sides; equal counts, an approximate observation, another source or another year
+    are not conflicts."""
+    root = _with_observations(tmp_path, """
+        dup-total 2024 total 150 ltc
+        same-a 2023 companies 10 ltc
+        same-b 2023 companies 10 ltc
+        approx-a 2023 research-organisations 5 ltc
+        approx-b 2023 research-organisations 6 ltc approximate
+        other-doc 2024 total 160 slides
+        other-year 2022 total 170 ltc
+        three-a 2021 other-entities 1 ltc
+        three-b 2021 other-entities 2 ltc
+        three-c 2021 other-entities 2 ltc
+    """)
+    report, _ = check(Layout(root), engine=engine)
+    found = sorted((v.focus, v.message.split("counts (")[1].split(")")[0].replace(CGR, "cgr:"))
+                   for v in report.violations if "different counts" in v.message)
+    assert found == [
+        ("cgr:obs-t-dup-total", "cgr:obs-t-dup-total: 150, cgr:obs-test-afil-total: 143"),
+        ("cgr:obs-t-three-a", "cgr:obs-t-three-a: 1, cgr:obs-t-three-b: 2"),
+        ("cgr:obs-t-three-a", "cgr:obs-t-three-a: 1, cgr:obs-t-three-c: 2"),
+        ("cgr:obs-t-three-b", "cgr:obs-t-three-b: 2, cgr:obs-t-three-a: 1"),
+        ("cgr:obs-t-three-c", "cgr:obs-t-three-c: 2, cgr:obs-t-three-a: 1"),
+        ("cgr:obs-test-afil-total", "cgr:obs-test-afil-total: 143, cgr:obs-t-dup-total: 150"),
+    ], [v.describe() for v in report.violations]
+    assert all(v.files for v in report.violations if "different counts" in v.message), "file and line are named"
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_member_category_sums_are_checked_for_exact_totals_only(tmp_path, engine):
+    """The sum check sums the categories of each exact total's organisation, year and source: three parts
+    that do not add up, or parts above the total, are warned about; parts that add up, fewer than three
+    parts below the total, parts stated in another source and approximate totals are not."""
+    root = _with_observations(tmp_path, """
+        c24 2024 companies 100 ltc
+        r24 2024 research-organisations 30 ltc
+        o24 2024 other-entities 10 ltc
+        t23 2023 total 50 ltc
+        c23 2023 companies 20 ltc
+        r23 2023 research-organisations 20 ltc
+        o23 2023 other-entities 10 ltc
+        elsewhere23 2023 companies 99 slides
+        t22 2022 total 50 ltc
+        c22 2022 companies 20 ltc
+        t21 2021 total 10 ltc
+        c21 2021 companies 20 ltc
+        t20 2020 total 30 ltc approximate
+        c20 2020 companies 1 ltc
+        r20 2020 research-organisations 1 ltc
+        o20 2020 other-entities 1 ltc
+    """)
+    report, _ = check(Layout(root), engine=engine)
+    found = sorted((v.focus, v.message.split("= ", 1)[1]) for v in report.warnings
+                   if "do not add up" in v.message)
+    assert found == [
+        ("cgr:obs-t-t21", "20, total = 10."),
+        ("cgr:obs-test-afil-total", "140, total = 143."),
+    ], [v.describe() for v in report.warnings]
+    assert all(v.files for v in report.warnings if "do not add up" in v.message), "file and line are named"
