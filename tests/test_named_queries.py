@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from conftest import ROOT
 
@@ -156,3 +157,50 @@ def test_paged_query_gets_a_page_parameter_and_a_limit(tmp_path):
 def test_paged_query_must_end_with_order_by_and_no_limit(tmp_path, text):
     with pytest.raises(NamedQueryError, match=r"q\.rq:2: a paged query ends with ORDER BY"):
         parse_named_query(_write(tmp_path, f"#+ title: t\n#+ page: 50\n{text}\n"))
+
+
+def _participations(store, graph: str, initiative: str, clusters: list[str]) -> None:
+    """Each cluster takes part in ``initiative``, stated in ``graph`` (as the build states it: a
+    cg:Participation with cg:participant and cg:initiative)."""
+    cg, idns = "https://w3id.org/clustergraph/ontology#", "https://w3id.org/clustergraph/id/"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    g = ox.NamedNode(graph)
+    for c in clusters:
+        p = ox.NamedNode(f"{idns}p-{initiative}-{c}")
+        store.add(ox.Quad(p, rdf_type, ox.NamedNode(cg + "Participation"), g))
+        store.add(ox.Quad(p, ox.NamedNode(cg + "participant"), ox.NamedNode(idns + c), g))
+        store.add(ox.Quad(p, ox.NamedNode(cg + "initiative"), ox.NamedNode(idns + initiative), g))
+
+
+def test_cluster_pairs_leave_out_initiatives_of_more_than_fifty_clusters():
+    """A platform every cluster is on says nothing about a pair: as the collaboration view (max_members 50),
+    cluster-pairs-sharing-initiatives counts only initiatives with at most 50 cluster organisations."""
+    cg, idns = "https://w3id.org/clustergraph/ontology#", "https://w3id.org/clustergraph/id/"
+    store = ox.Store()
+    clusters = [f"c{i:02d}" for i in range(51)]
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    label = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+    for graph in ("https://example.org/g1", "https://example.org/g2"):  # every fact stated twice
+        g = ox.NamedNode(graph)
+        for c in clusters:
+            store.add(ox.Quad(ox.NamedNode(idns + c), rdf_type, ox.NamedNode(cg + "ClusterOrganisation"), g))
+            store.add(ox.Quad(ox.NamedNode(idns + c), label, ox.Literal(f"Cluster {c}", language="en"), g))
+        for initiative in ("platform", "project", "network"):
+            store.add(ox.Quad(ox.NamedNode(idns + initiative), ox.NamedNode(cg + "family"),
+                              ox.NamedNode(cg + "family-i3"), g))
+            store.add(ox.Quad(ox.NamedNode(idns + initiative), label, ox.Literal(initiative, language="en"), g))
+        _participations(store, graph, "platform", clusters)  # 51 clusters: left out
+        _participations(store, graph, "project", ["c00", "c01", "c02"])
+        _participations(store, graph, "network", clusters[:50])  # 50 clusters: kept
+    query = QUERIES["cluster-pairs-sharing-initiatives"]
+    rows = []
+    for page in (1, 2, 3):
+        solutions = store.query(query.bind({"page": str(page)}), use_default_graph_as_union=True)
+        rows += [{v.value: s[v].value for v in solutions.variables if s[v] is not None} for s in solutions]
+    pairs = {(r["a"].removeprefix(idns), r["b"].removeprefix(idns)): r for r in rows}
+    assert len(rows) == len(pairs) == 50 * 49 // 2, "each pair once, of the 50 clusters of 'network'"
+    assert pairs[("c00", "c01")]["shared"] == "2"
+    assert sorted(pairs[("c00", "c01")]["initiatives"].split(" | ")) == ["network", "project"]
+    assert pairs[("c03", "c49")]["shared"] == "1"
+    assert all("c50" not in pair for pair in pairs), "c50 is only on the platform, which is left out"
+    assert [r["shared"] for r in rows[:3]] == ["2", "2", "2"], "most shared initiatives first"
