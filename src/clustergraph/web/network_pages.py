@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -26,12 +27,12 @@ from urllib.parse import urlencode
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from clustergraph.errors import BadRequest, NotFound, ServerBusy
 from clustergraph.network import export as network_export
 from clustergraph.network.metrics import betweenness_is_approximate, brokers
-from clustergraph.network.render import COLOUR_BY, SIZE_BY, drawing_json, render_html
+from clustergraph.network.render import COLOUR_BY, PATH_METRICS, SIZE_BY, drawing_json, has_paths, render_html
 from clustergraph.network.views import (
     DEFAULT_MAX_MEMBERS,
     FAMILIES,
@@ -42,6 +43,7 @@ from clustergraph.network.views import (
     NetworkView,
     alignment_targets,
     build_view,
+    finish_paths,
     store_select,
 )
 from clustergraph.web.openapi_responses import ErrorForm, declare, empty, html_page, ok
@@ -121,9 +123,13 @@ class ViewCache:
         self._lock = threading.Lock()
         self._building: dict[tuple, threading.Lock] = {}
         self._drawings: OrderedDict[tuple, Drawing] = OrderedDict()
+        # betweenness and harmonic closeness of the views built, one after the other, after their drawings
+        self._paths = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-paths")
 
     def get(self, svc: Services, view: str, filters: Filters) -> NetworkView:
-        """The view built on the current store (built now unless cached).
+        """The view built on the current store (built now unless cached). A view built now comes back with what
+        its drawing needs; betweenness and harmonic closeness follow in the background
+        (:attr:`NetworkView.paths_ready`, :meth:`NetworkView.wait_for_paths`).
 
         :raises StoreError: before the first build.
         """
@@ -137,7 +143,8 @@ class ViewCache:
                     if key in self._views:
                         self._views.move_to_end(key)
                         return self._views[key]
-                built = build_view(store_select(store), svc.named_queries, view, filters)
+                built = build_view(store_select(store), svc.named_queries, view, filters, defer_paths=True)
+                self._paths.submit(self._finish_paths, built)
                 with self._lock:
                     self._views[key] = built
                     while len(self._views) > self.size or (len(self._views) > 1 and self._weight() > CACHE_WEIGHT):
@@ -147,6 +154,13 @@ class ViewCache:
                     self._building.pop(key, None)
         return built
 
+    @staticmethod
+    def _finish_paths(built: NetworkView) -> None:
+        try:
+            finish_paths(built)
+        except Exception:  # noqa: BLE001 - kept on the view (paths_error); the pages say so
+            log.exception("could not compute betweenness and harmonic closeness of the %s view", built.view)
+
     def _weight(self) -> int:
         """Nodes and edges of the cached views together (their memory, roughly)."""
         graphs = (getattr(v, "graph", None) for v in self._views.values())
@@ -154,14 +168,19 @@ class ViewCache:
 
     def drawing(self, svc: Services, view: str, query: Query) -> Drawing:
         """The drawing's data (:func:`render.drawing_json`) of ``view`` with ``query``'s filters and drawing
-        choices on the current store, gzipped; made once per build (the view built now unless cached)."""
-        key = (svc.build_key(), view, query.filters, query.colour, query.size)
+        choices on the current store, gzipped; made once per build (the view built now unless cached), and once
+        more when betweenness and harmonic closeness are ready (until then the tooltips say they are being
+        computed; a size by betweenness waits for them)."""
+        built = self.get(svc, view, query.filters)
+        if query.size in PATH_METRICS:
+            built.wait_for_paths()
+        paths = has_paths(built)
+        key = (svc.build_key(), view, query.filters, query.colour, query.size, paths)
         with self._lock:
             if key in self._drawings:
                 self._drawings.move_to_end(key)
                 return self._drawings[key]
-        built = self.get(svc, view, query.filters)
-        body = drawing_json(built, link=svc.link, colour_by=query.colour, size_by=query.size)
+        body = drawing_json(built, link=svc.link, colour_by=query.colour, size_by=query.size, paths=paths)
         made = Drawing(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
                        '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
         with self._lock:
@@ -176,6 +195,8 @@ class ViewCache:
         the error)."""
         try:
             self.drawing(svc, "collaboration", Query(Filters()))
+            self.get(svc, "collaboration", Filters()).wait_for_paths()
+            self.drawing(svc, "collaboration", Query(Filters()))  # with betweenness, for the later visitors
         except Exception:  # noqa: BLE001 - a warm-up must never take the server down
             log.exception("could not build the default network view ahead of time")
 
@@ -289,6 +310,12 @@ def make_router(services: Services) -> APIRouter:
         responses=declare({200: ok(["application/json"], "The drawing's nodes, edges and options (compact "
                                    "JSON; gzipped when accepted)."), 304: empty("Not modified (If-None-Match).")},
                           [400, 404, 503], ErrorForm.PAGE_OR_JSON))
+    add("/network/{view}/metrics.json", pages.metrics_data, methods=["GET"], response_class=JSONResponse,
+        summary="Betweenness and harmonic closeness of a view's nodes, and its top brokers (computed after the "
+                "drawing; the view's page fills them in)",
+        responses=declare({200: ok(["application/json"], "Per node IRI: [betweenness, harmonic closeness]; the "
+                                   "top brokers; how betweenness was computed.")},
+                          [400, 404, 503], ErrorForm.PAGE_OR_JSON))
     add("/network/{view}/graph", pages.graph, methods=["GET"], response_class=HTMLResponse,
         summary="A network view drawn as an HTML page (vis-network from /static; data from graph.json)",
         responses=html_page(400, 404, 503))
@@ -329,6 +356,19 @@ class NetworkPages:
             raise ServerBusy(f"the {view} view with these filters is being built; try again in a few "
                              "seconds") from exc
 
+    async def paths(self, svc: Services, built: NetworkView) -> NetworkView:
+        """``built`` once its betweenness and harmonic closeness are there, waiting up to the time limit.
+
+        :raises ServerBusy: when they take longer.
+        """
+        deadline = asyncio.get_running_loop().time() + svc.settings.time_limit
+        while not built.paths_ready:  # polled: no thread held while the background one computes
+            if asyncio.get_running_loop().time() > deadline:
+                raise ServerBusy(f"betweenness of the {built.view} view is being computed; try again in a few "
+                                 "seconds")
+            await asyncio.sleep(0.05)
+        return built
+
     async def index(self, request: Request, family: FamilyParam = None, year: YearParam = None,
                     ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None, ties: TiesParam = None,
                     svc: Services = Depends(services)) -> Response:
@@ -362,7 +402,8 @@ class NetworkPages:
                           for suffix, what, _ in DOWNLOADS],
             "form": form_context(query, await self.ecosystems(svc)),
             "sparql": [sparql_entry(text) for text in built.sparql],
-            **summary(built, svc.link),
+            "metrics_url": query.url(f"/network/{view}/metrics.json", drawing=False),
+            **summary(built, svc.link, paths=has_paths(built)),
         }
         return svc.render(request, "network_page.html", context)
 
@@ -374,8 +415,11 @@ class NetworkPages:
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
         built = await self.build(svc, view, query.filters)
+        if query.size in PATH_METRICS:
+            await self.paths(svc, built)
         html = await self._in_thread(render_html, built, link=svc.link, colour_by=query.colour,
-                                       size_by=query.size, data_url=query.url(f"/network/{view}/graph.json"))
+                                       size_by=query.size, data_url=query.url(f"/network/{view}/graph.json"),
+                                       paths=has_paths(built))
         return HTMLResponse(html)
 
     async def graph_data(self, view: ViewParam, request: Request, family: FamilyParam = None,
@@ -385,9 +429,21 @@ class NetworkPages:
         """The drawing's data as compact JSON (made once per build, view and drawing choice; gzipped)."""
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
-        await self.build(svc, view, query.filters)  # checked, and built within the time limit (then cached)
+        built = await self.build(svc, view, query.filters)  # checked, and built within the time limit (cached)
+        if query.size in PATH_METRICS:
+            await self.paths(svc, built)
         drawing = await self._in_thread(self.cache.drawing, svc, view, query)
         return drawing.response(request)
+
+    async def metrics_data(self, view: ViewParam, family: FamilyParam = None, year: YearParam = None,
+                           ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None,
+                           ties: TiesParam = None, svc: Services = Depends(services)) -> Response:
+        """Betweenness and harmonic closeness per node and the top brokers, once computed (503 with Retry-After
+        while they take longer than the time limit)."""
+        check_view(view)
+        filters = web_filters(family, year, ecosystem, max_members, ties)
+        built = await self.paths(svc, await self.build(svc, view, filters))
+        return JSONResponse(paths_data(built, svc.link), headers={"Cache-Control": "no-cache"})
 
     def download(self, suffix: str) -> Callable:
         """The handler of one export format."""
@@ -398,7 +454,7 @@ class NetworkPages:
                           svc: Services = Depends(services)) -> Response:
             check_view(view)
             filters = web_filters(family, year, ecosystem, max_members, ties)
-            built = await self.build(svc, view, filters)
+            built = await self.paths(svc, await self.build(svc, view, filters))
             body = await self._in_thread(WRITERS[suffix], built.graph)
             name = download_name(view, filters, suffix)
             return Response(body, media_type=media_type,
@@ -433,13 +489,16 @@ def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, A
     }
 
 
-def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
-    """Counts, the metrics table rows, the top brokers and the communities of a built view."""
+def summary(built: NetworkView, link: Callable[[str], str], *, paths: bool = True) -> dict[str, Any]:
+    """Counts, the metrics table rows, the top brokers and the communities of a built view. Without ``paths``
+    (betweenness and harmonic closeness still being computed) the rows have None for them and there are no
+    brokers yet (``paths_pending``)."""
     graph = built.graph
-    rows = [{"iri": n, "href": link(n), **d} for n, d in sorted(graph.nodes(data=True),
-                                                                key=lambda nd: (str(nd[1].get("label")), nd[0]))]
+    hidden = {} if paths else dict.fromkeys(PATH_METRICS)
+    rows = [{"iri": n, "href": link(n), **d, **hidden}
+            for n, d in sorted(graph.nodes(data=True), key=lambda nd: (str(nd[1].get("label")), nd[0]))]
     label = {n: str(d.get("label") or n) for n, d in graph.nodes(data=True)}
-    top = [(n, label[n], link(n), b) for n, b in brokers(graph, TOP_BROKERS) if b > 0]
+    top = top_brokers(graph, link) if paths else []
     communities = [{"number": i + 1, "members": [(n, label[n], link(n)) for n in sorted(c, key=lambda m: label[m])]}
                    for i, c in enumerate(built.communities)]
     return {
@@ -450,6 +509,8 @@ def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
         "brokers": top,
         "communities": communities,
         "articulation": sorted(label[n] for n, d in graph.nodes(data=True) if d.get("articulation")),
+        "paths_pending": not paths and not built.paths_error,
+        "paths_error": built.paths_error,
         "betweenness_method": str(graph.graph.get("betweenness", "exact")),
         "betweenness_approximate": betweenness_is_approximate(graph),
         "max_members_used": graph.graph.get("max_members"),
@@ -457,6 +518,25 @@ def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
         "tie_rule": graph.graph.get("tie_rule"),
         "affiliations": [(i["iri"], i["label"], link(i["iri"]), i["members"]) for i in built.affiliations],
     }
+
+
+def top_brokers(graph: Any, link: Callable[[str], str]) -> list[tuple[str, str, str, float]]:
+    """(IRI, label, href, betweenness) of the top brokers that lie between others."""
+    return [(n, str(graph.nodes[n].get("label") or n), link(n), b) for n, b in brokers(graph, TOP_BROKERS) if b > 0]
+
+
+def paths_data(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
+    """What the page fills in once betweenness and harmonic closeness are ready: per node IRI ``[betweenness,
+    harmonic]`` (``nodes``), ``brokers`` as ``[IRI, label, href, betweenness]``, the method, and ``error`` when
+    they could not be computed (then no numbers)."""
+    graph = built.graph
+    if built.paths_error:
+        return {"error": built.paths_error, "nodes": {}, "brokers": []}
+    return {"error": "", "betweenness_method": str(graph.graph.get("betweenness", "exact")),
+            "betweenness_approximate": betweenness_is_approximate(graph),
+            "nodes": {str(n): [d.get("betweenness", 0.0), d.get("harmonic", 0.0)]
+                      for n, d in sorted(graph.nodes(data=True), key=lambda nd: str(nd[0]))},
+            "brokers": [list(b) for b in top_brokers(graph, link)]}
 
 
 def sparql_entry(text: str) -> dict[str, str]:
