@@ -33,7 +33,12 @@ from networkx.algorithms import bipartite
 from clustergraph.errors import BadRequest
 from clustergraph.iris import ONTOLOGY
 from clustergraph.kg.store import EmbeddedStore
-from clustergraph.network.metrics import annotate, annotate_drawing, annotate_paths, betweenness_plan
+from clustergraph.network.metrics import (
+    annotate,
+    annotate_drawing,
+    annotate_paths,
+    betweenness_plan,
+)
 from clustergraph.querying.named import NamedQuery, inject_values
 
 Rows = list[dict[str, str]]
@@ -195,7 +200,7 @@ def finish_paths(view: NetworkView) -> None:
     try:
         if not view.paths_ready:
             annotate_paths(view.graph)
-    except Exception as exc:  # noqa: BLE001 - the pages say the metric is missing; the drawing stays
+    except Exception as exc:  # the pages say the metric is missing; the drawing stays
         view.paths_error = f"{type(exc).__name__}: {exc}"
         raise
     finally:

@@ -18,8 +18,8 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -32,7 +32,14 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from clustergraph.errors import BadRequest, NotFound, ServerBusy
 from clustergraph.network import export as network_export
 from clustergraph.network.metrics import betweenness_is_approximate, brokers
-from clustergraph.network.render import COLOUR_BY, PATH_METRICS, SIZE_BY, drawing_json, has_paths, render_html
+from clustergraph.network.render import (
+    COLOUR_BY,
+    PATH_METRICS,
+    SIZE_BY,
+    drawing_json,
+    has_paths,
+    render_html,
+)
 from clustergraph.network.views import (
     DEFAULT_MAX_MEMBERS,
     FAMILIES,
@@ -158,7 +165,7 @@ class ViewCache:
     def _finish_paths(built: NetworkView) -> None:
         try:
             finish_paths(built)
-        except Exception:  # noqa: BLE001 - kept on the view (paths_error); the pages say so
+        except Exception:  # kept on the view (paths_error); the pages say so
             log.exception("could not compute betweenness and harmonic closeness of the %s view", built.view)
 
     def _weight(self) -> int:
