@@ -58,6 +58,7 @@ from clustergraph.web.services import Services, services
 
 CACHE_SIZE = 32
 DRAWING_CACHE_SIZE = 16  # drawings' JSON, gzipped (about 0.3 MB each at ECCP scale)
+PAGE_CACHE_SIZE = 8  # view pages' HTML (about 0.6 MB each at ECCP scale: the metrics table)
 GZIP_LEVEL = 6
 NETWORK_THREADS = 2  # view builds, renders and exports at once (their own threads, apart from the pages')
 # what a web request may ask for: a handful of caps (each view is then cached per build) rather than any number,
@@ -130,6 +131,7 @@ class ViewCache:
         self._lock = threading.Lock()
         self._building: dict[tuple, threading.Lock] = {}
         self._drawings: OrderedDict[tuple, Drawing] = OrderedDict()
+        self._pages: OrderedDict[tuple, bytes] = OrderedDict()
         # betweenness and harmonic closeness of the views built, one after the other, after their drawings
         self._paths = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-paths")
 
@@ -195,6 +197,20 @@ class ViewCache:
             while len(self._drawings) > DRAWING_CACHE_SIZE:
                 self._drawings.popitem(last=False)
         return made
+
+    def page(self, key: tuple, render: Callable[[], bytes]) -> bytes:
+        """A view page's HTML by ``key`` (store build first), rendered once: at ECCP scale its metrics table
+        takes a few hundred milliseconds of Python, on the thread that relays every query answer."""
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        body = render()
+        with self._lock:
+            self._pages[key] = body
+            while len(self._pages) > PAGE_CACHE_SIZE:
+                self._pages.popitem(last=False)
+        return body
 
     def warm(self, svc: Services) -> None:
         """Build the default view (collaboration, no filters) and its drawing ahead of their first request; a
@@ -396,6 +412,16 @@ class NetworkPages:
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
         built = await self.build(svc, view, query.filters)
+        paths = has_paths(built)  # the page is made again once betweenness is there
+        key = (svc.build_key(), view, tuple(sorted(query.params().items())), paths, built.paths_error)
+        ecosystems = await self.ecosystems(svc)
+        body = await self._in_thread(self.cache.page, key,
+                                     lambda: self._page_html(request, svc, view, query, built, paths, ecosystems))
+        return HTMLResponse(body)
+
+    @staticmethod
+    def _page_html(request: Request, svc: Services, view: str, query: Query, built: NetworkView, paths: bool,
+                   ecosystems: list[tuple[str, str]]) -> bytes:
         context = {
             "view": view,
             "title": f"{view.capitalize()} network",
@@ -407,12 +433,12 @@ class NetworkPages:
             "other_views": [(v, query.url(f"/network/{v}")) for v in VIEWS if v != view],
             "downloads": [(what, query.url(f"/network/{view}{suffix}", drawing=False), suffix)
                           for suffix, what, _ in DOWNLOADS],
-            "form": form_context(query, await self.ecosystems(svc)),
+            "form": form_context(query, ecosystems),
             "sparql": [sparql_entry(text) for text in built.sparql],
             "metrics_url": query.url(f"/network/{view}/metrics.json", drawing=False),
-            **summary(built, svc.link, paths=has_paths(built)),
+            **summary(built, svc.link, paths=paths),
         }
-        return svc.render(request, "network_page.html", context)
+        return bytes(svc.render(request, "network_page.html", context).body)
 
     async def graph(self, view: ViewParam, family: FamilyParam = None, year: YearParam = None,
                     ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
