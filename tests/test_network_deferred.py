@@ -119,3 +119,25 @@ def render_page(built, summary: dict) -> BeautifulSoup:
                "metrics_url": "/network/collaboration/metrics.json", "version": "test", **summary}
     html = make_templates().env.get_template("network_page.html").render(context)
     return BeautifulSoup(html, "html.parser")
+
+
+def shell_html(view: str = "collaboration", **params: str) -> str:
+    """The page a server sends while ``view`` is being built (network_pages.NetworkPages.page)."""
+    query = network_pages.Query(Filters.parse(**params))
+    context = {**network_pages.page_context(view, query, []), "building": True,
+               "page_url": query.url(f"/network/{view}"), "version": "test"}
+    return make_templates().env.get_template("network_page.html").render(context)
+
+
+def test_the_page_of_a_view_being_built_says_so_without_javascript() -> None:
+    page = BeautifulSoup(shell_html(year="2024"), "html.parser")
+    refresh = page.select_one("noscript meta[http-equiv=refresh]")  # no JavaScript: it reloads until built
+    assert refresh is not None and refresh["content"] == "5"
+    notice = page.find(id="view-pending")
+    assert notice["data-page-url"] == "/network/collaboration?year=2024"
+    assert "being built" in notice.text and notice.find("a")["href"] == "/network/collaboration?year=2024"
+    assert page.find(id="network-frame")["src"] == "/network/collaboration/graph?year=2024"
+    assert page.select_one("form.network-filters") is not None  # the filters work before the view is there
+    assert page.find(id="metrics") is None and "Building this view" in page.find(id="view-summary").text
+    assert "nodes," not in page.find(id="view-summary").text  # no count before there is one
+

@@ -58,6 +58,8 @@ from clustergraph.web.services import Services, services
 
 CACHE_SIZE = 32
 DRAWING_CACHE_SIZE = 16  # drawings' JSON, gzipped (about 0.3 MB each at ECCP scale)
+# a view's page waits this long for a view being built, then goes out without it (network.js fills it in)
+PLACEHOLDER_AFTER_S = 0.5
 PAGE_CACHE_SIZE = 8  # view pages' HTML (about 0.6 MB each at ECCP scale: the metrics table)
 GZIP_LEVEL = 6
 NETWORK_THREADS = 2  # view builds, renders and exports at once (their own threads, apart from the pages')
@@ -169,6 +171,16 @@ class ViewCache:
             finish_paths(built)
         except Exception:  # kept on the view (paths_error); the pages say so
             log.exception("could not compute betweenness and harmonic closeness of the %s view", built.view)
+
+    def has(self, svc: Services, view: str, filters: Filters, *, building: bool = False) -> bool:
+        """Whether ``view`` with ``filters`` is built on the current store, or with ``building`` being built
+        (True when that cannot be told: the caller then builds it and reports the error)."""
+        try:
+            key = (svc.build_key(), view, filters)
+        except Exception:  # noqa: BLE001 - e.g. no build yet: the build reports it
+            return True
+        with self._lock:
+            return key in (self._building if building else self._views)
 
     def _weight(self) -> int:
         """Nodes and edges of the cached views together (their memory, roughly)."""
@@ -369,9 +381,7 @@ class NetworkPages:
         :raises BadRequest: for an ecosystem the store does not have (each would be a view of its own).
         :raises ServerBusy: when the build takes longer than the time limit.
         """
-        if filters.ecosystem and filters.ecosystem not in {iri for iri, _ in await self.ecosystems(svc)}:
-            raise BadRequest(f"ecosystem {filters.ecosystem[:100]!r} is not an S3 ecosystem or PNRR item of the "
-                             "data (see the form's list)")
+        await self.check_ecosystem(svc, filters)
         build = asyncio.ensure_future(self._in_thread(self.cache.get, svc, view, filters))
         try:
             return await asyncio.wait_for(asyncio.shield(build), timeout=svc.settings.time_limit)
@@ -392,6 +402,12 @@ class NetworkPages:
             await asyncio.sleep(0.05)
         return built
 
+    async def check_ecosystem(self, svc: Services, filters: Filters) -> None:
+        """:raises BadRequest: for an ecosystem the store does not have (each would be a view of its own)."""
+        if filters.ecosystem and filters.ecosystem not in {iri for iri, _ in await self.ecosystems(svc)}:
+            raise BadRequest(f"ecosystem {filters.ecosystem[:100]!r} is not an S3 ecosystem or PNRR item of the "
+                             "data (see the form's list)")
+
     async def index(self, request: Request, family: FamilyParam = None, year: YearParam = None,
                     ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None, ties: TiesParam = None,
                     svc: Services = Depends(services)) -> Response:
@@ -408,10 +424,30 @@ class NetworkPages:
                    ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
                    max_members: MaxMembersParam = None, ties: TiesParam = None,
                    svc: Services = Depends(services)) -> Response:
-        """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads."""
+        """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads.
+
+        When the view is not built within ``PLACEHOLDER_AFTER_S`` the page comes back with the filter form, the
+        drawing's frame
+        (which waits for the build itself) and a notice; network.js then asks for the whole page (header
+        ``X-Network-Part: details``, which waits for the build) and takes its summary and details. Without
+        JavaScript the notice says so and the page reloads itself every few seconds until the view is there.
+        """
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
-        built = await self.build(svc, view, query.filters)
+        if request.headers.get("x-network-part") != "details" and not self.cache.has(svc, view, query.filters):
+            building = asyncio.ensure_future(self.build(svc, view, query.filters))
+            already = self.cache.has(svc, view, query.filters, building=True)  # e.g. the start-up warm-up's
+            done, _ = await asyncio.wait({building}, timeout=0.05 if already else PLACEHOLDER_AFTER_S)
+            if not done:  # the build goes on (the frame's request waits for it)
+                building.add_done_callback(lambda task: task.cancelled() or task.exception())
+                context = {**page_context(view, query, await self.ecosystems(svc)), "building": True,
+                           "page_url": query.url(f"/network/{view}")}
+                response = svc.render(request, "network_page.html", context)
+                response.headers["Cache-Control"] = "no-store"  # a placeholder: the next visit gets the view
+                return response
+            built = building.result()
+        else:
+            built = await self.build(svc, view, query.filters)
         paths = has_paths(built)  # the page is made again once betweenness is there
         key = (svc.build_key(), view, tuple(sorted(query.params().items())), paths, built.paths_error)
         ecosystems = await self.ecosystems(svc)
@@ -423,17 +459,7 @@ class NetworkPages:
     def _page_html(request: Request, svc: Services, view: str, query: Query, built: NetworkView, paths: bool,
                    ecosystems: list[tuple[str, str]]) -> bytes:
         context = {
-            "view": view,
-            "title": f"{view.capitalize()} network",
-            "description": DESCRIPTIONS[view],
-            "applies": APPLIES[view],
-            "ignored": [k for k in query.filters.as_params() if k not in APPLIES[view]],
-            "graph_url": query.url(f"/network/{view}/graph"),
-            "index_url": query.url("/network", drawing=False),
-            "other_views": [(v, query.url(f"/network/{v}")) for v in VIEWS if v != view],
-            "downloads": [(what, query.url(f"/network/{view}{suffix}", drawing=False), suffix)
-                          for suffix, what, _ in DOWNLOADS],
-            "form": form_context(query, ecosystems),
+            **page_context(view, query, ecosystems),
             "sparql": [sparql_entry(text) for text in built.sparql],
             "metrics_url": query.url(f"/network/{view}/metrics.json", drawing=False),
             **summary(built, svc.link, paths=paths),
@@ -500,6 +526,23 @@ class NetworkPages:
         """(IRI, 'kind: label') of every ecosystem and PNRR item (the alignment query's rows; no view built)."""
         found = await self._in_thread(self.cache.ecosystems, svc)
         return [(iri, f"{kind}: {label}") for kind, label, iri in found]
+
+
+def page_context(view: str, query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, Any]:
+    """What a view's page shows before its view is built: titles, links, downloads and the filter form."""
+    return {
+        "view": view,
+        "title": f"{view.capitalize()} network",
+        "description": DESCRIPTIONS[view],
+        "applies": APPLIES[view],
+        "ignored": [k for k in query.filters.as_params() if k not in APPLIES[view]],
+        "graph_url": query.url(f"/network/{view}/graph"),
+        "index_url": query.url("/network", drawing=False),
+        "other_views": [(v, query.url(f"/network/{v}")) for v in VIEWS if v != view],
+        "downloads": [(what, query.url(f"/network/{view}{suffix}", drawing=False), suffix)
+                      for suffix, what, _ in DOWNLOADS],
+        "form": form_context(query, ecosystems),
+    }
 
 
 def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, Any]:

@@ -137,10 +137,59 @@
       });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
-    Array.prototype.forEach.call(document.querySelectorAll("form.network-filters"), dropEmptyFields);
-    var notice = document.querySelector("#paths-pending[data-metrics-url]");
+  function setUpDetails(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("table.sortable"), makeSortable);
+    var notice = root.querySelector("#paths-pending[data-metrics-url]");
     if (notice) { loadPaths(notice, 30); }
+  }
+
+  // A page sent while its view was being built holds the drawing's frame and a notice: once the drawing is
+  // drawn (the frame says so) ask for the whole page and take its summary and details (the frame stays).
+  function loadDetails(notice) {
+    var asked = false;
+    function ask(tries) {
+      asked = true;
+      fetch(notice.getAttribute("data-page-url"), { credentials: "same-origin", headers: { "X-Network-Part": "details" } })
+        .then(function (response) {
+          if (response.status === 503 && tries > 0) {
+            window.setTimeout(function () { ask(tries - 1); }, 1000);
+            return null;
+          }
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.text();
+        })
+        .then(function (html) {
+          if (html === null) { return; }
+          var page = new DOMParser().parseFromString(html, "text/html");
+          ["view-summary", "view-details"].forEach(function (id) {
+            var fresh = page.getElementById(id), old = document.getElementById(id);
+            if (fresh && old) { old.replaceWith(document.importNode(fresh, true)); }
+          });
+          setUpDetails(document.getElementById("view-details"));
+        })
+        .catch(function (error) {
+          notice.textContent = "The view's details could not be loaded (" + String(error && error.message || error)
+            + "); reload the page to try again.";
+        });
+    }
+    window.addEventListener("message", function (event) {
+      if (event.origin === location.origin && event.data && event.data.cgDrawing && !asked) { ask(30); }
+    });
+    var frame = document.getElementById("network-frame");
+    if (frame) {  // a frame that loaded but never says it drew (an empty view, an error): ask a little later
+      frame.addEventListener("load", function () { window.setTimeout(function () { if (!asked) { ask(30); } }, 3000); });
+    } else {
+      ask(30);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form.network-filters"), dropEmptyFields);
+    var building = document.querySelector("#view-pending[data-page-url]");
+    if (building) {
+      loadDetails(building);
+    } else {
+      setUpDetails(document);
+    }
   });
 })();
