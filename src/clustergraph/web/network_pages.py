@@ -136,10 +136,12 @@ class ViewCache:
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
         # betweenness and harmonic closeness of the views built, one after the other, after their drawings
         self._paths = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-paths")
+        self._paths_started: set[int] = set()  # id() of the views whose paths were handed to that thread
 
     def get(self, svc: Services, view: str, filters: Filters) -> NetworkView:
         """The view built on the current store (built now unless cached). A view built now comes back with what
-        its drawing needs; betweenness and harmonic closeness follow in the background
+        its drawing needs; betweenness and harmonic closeness follow in the background once :meth:`start_paths`
+        (its drawing made, or a page, export or metrics request) asks for them
         (:attr:`NetworkView.paths_ready`, :meth:`NetworkView.wait_for_paths`).
 
         :raises StoreError: before the first build.
@@ -155,7 +157,6 @@ class ViewCache:
                         self._views.move_to_end(key)
                         return self._views[key]
                 built = build_view(store_select(store), svc.named_queries, view, filters, defer_paths=True)
-                self._paths.submit(self._finish_paths, built)
                 with self._lock:
                     self._views[key] = built
                     while len(self._views) > self.size or (len(self._views) > 1 and self._weight() > CACHE_WEIGHT):
@@ -165,12 +166,23 @@ class ViewCache:
                     self._building.pop(key, None)
         return built
 
-    @staticmethod
-    def _finish_paths(built: NetworkView) -> None:
+    def start_paths(self, built: NetworkView) -> None:
+        """Hand ``built``'s betweenness and harmonic closeness to the background thread (once). Asked for after
+        its drawing is made, so that the first drawing does not share the CPU with them."""
+        with self._lock:
+            if built.paths_ready or id(built) in self._paths_started:
+                return
+            self._paths_started.add(id(built))
+        self._paths.submit(self._finish_paths, built)
+
+    def _finish_paths(self, built: NetworkView) -> None:
         try:
             finish_paths(built)
         except Exception:  # kept on the view (paths_error); the pages say so
             log.exception("could not compute betweenness and harmonic closeness of the %s view", built.view)
+        finally:
+            with self._lock:
+                self._paths_started.discard(id(built))
 
     def has(self, svc: Services, view: str, filters: Filters, *, building: bool = False) -> bool:
         """Whether ``view`` with ``filters`` is built on the current store, or with ``building`` being built
@@ -194,20 +206,31 @@ class ViewCache:
         computed; a size by betweenness waits for them)."""
         built = self.get(svc, view, query.filters)
         if query.size in PATH_METRICS:
+            self.start_paths(built)
             built.wait_for_paths()
         paths = has_paths(built)
         key = (svc.build_key(), view, query.filters, query.colour, query.size, paths)
         with self._lock:
-            if key in self._drawings:
-                self._drawings.move_to_end(key)
-                return self._drawings[key]
-        body = drawing_json(built, link=svc.link, colour_by=query.colour, size_by=query.size, paths=paths)
-        made = Drawing(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
-                       '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-        with self._lock:
-            self._drawings[key] = made
-            while len(self._drawings) > DRAWING_CACHE_SIZE:
-                self._drawings.popitem(last=False)
+            making = self._building.setdefault(("drawing", *key), threading.Lock())
+        with making:  # made once: the start-up warm-up and the first request for it share the work
+            try:
+                with self._lock:
+                    made = self._drawings.get(key)
+                    if made is not None:
+                        self._drawings.move_to_end(key)
+                if made is None:
+                    body = drawing_json(built, link=svc.link, colour_by=query.colour, size_by=query.size,
+                                        paths=paths)
+                    made = Drawing(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
+                                   '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+                    with self._lock:
+                        self._drawings[key] = made
+                        while len(self._drawings) > DRAWING_CACHE_SIZE:
+                            self._drawings.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._building.pop(("drawing", *key), None)
+        self.start_paths(built)
         return made
 
     def page(self, key: tuple, render: Callable[[], bytes]) -> bytes:
@@ -394,6 +417,7 @@ class NetworkPages:
 
         :raises ServerBusy: when they take longer.
         """
+        self.cache.start_paths(built)
         deadline = asyncio.get_running_loop().time() + svc.settings.time_limit
         while not built.paths_ready:  # polled: no thread held while the background one computes
             if asyncio.get_running_loop().time() > deadline:
@@ -440,7 +464,7 @@ class NetworkPages:
             done, _ = await asyncio.wait({building}, timeout=0.05 if already else PLACEHOLDER_AFTER_S)
             if not done:  # the build goes on (the frame's request waits for it)
                 building.add_done_callback(lambda task: task.cancelled() or task.exception())
-                context = {**page_context(view, query, await self.ecosystems(svc)), "building": True,
+                context = {**page_context(view, query, await self.form_ecosystems(svc, view)), "building": True,
                            "page_url": query.url(f"/network/{view}")}
                 response = svc.render(request, "network_page.html", context)
                 response.headers["Cache-Control"] = "no-store"  # a placeholder: the next visit gets the view
@@ -448,9 +472,10 @@ class NetworkPages:
             built = building.result()
         else:
             built = await self.build(svc, view, query.filters)
+        self.cache.start_paths(built)  # its cells say 'computing…' and network.js asks for them
         paths = has_paths(built)  # the page is made again once betweenness is there
         key = (svc.build_key(), view, tuple(sorted(query.params().items())), paths, built.paths_error)
-        ecosystems = await self.ecosystems(svc)
+        ecosystems = await self.form_ecosystems(svc, view)
         body = await self._in_thread(self.cache.page, key,
                                      lambda: self._page_html(request, svc, view, query, built, paths, ecosystems))
         return HTMLResponse(body)
@@ -521,6 +546,11 @@ class NetworkPages:
 
         handler.__doc__ = f"The view as {suffix[1:]}, with every node's metrics as attributes."
         return handler
+
+    async def form_ecosystems(self, svc: Services, view: str) -> list[tuple[str, str]]:
+        """:meth:`ecosystems` for the filter form of ``view``; none where the form has no ecosystem field (a
+        query over every alignment, that the first page of a view need not wait for)."""
+        return await self.ecosystems(svc) if "ecosystem" in APPLIES[view] else []
 
     async def ecosystems(self, svc: Services) -> list[tuple[str, str]]:
         """(IRI, 'kind: label') of every ecosystem and PNRR item (the alignment query's rows; no view built)."""
