@@ -18,8 +18,9 @@
    headless Chromium opens ``/network/collaboration`` and we measure from navigation start until the
    drawing in its frame is interactive: the frame's scripts ran, its ``vis.Network`` exists and has drawn its
    first frame (first ``afterDrawing``, then one animation frame), and the outer page's load event fired.
-   The first load after the server starts ("cold") also builds the view; later loads ("warm") find it in
-   the server's view cache but still render the drawing's HTML. Baseline: the same page on a
+   The first load after the server starts ("cold") also builds the view (the page comes back at once with the
+   drawing's frame, whose own request waits for what the drawing needs; betweenness and the page's tables
+   follow after the drawing); later loads ("warm") find it in the server's view cache. Baseline: the same page on a
    region-scale store (``synth_project(clusters=15, scale=0.5)``). Every request off 127.0.0.1 is blocked
    and counted.
 
