@@ -14,12 +14,13 @@
    the ECCP registration and the international networks of 60 to 1,200 clusters are left out of the
    projection and listed; without the cap it is a complete graph of 719,400 ties) and ``family=horizon``
    (about 1,100 clusters tied by projects: a sparse network of the size the issue names; nothing left out).
-2. Page (target: interactive under 3 s). A real server (``tests/live.start_server``) on the ECCP store;
+2. Page (targets: interactive in at most 5 s cold and 2 s warm). A real server (``tests/live.start_server``) on the ECCP store;
    headless Chromium opens ``/network/collaboration`` and we measure from navigation start until the
    drawing in its frame is interactive: the frame's scripts ran, its ``vis.Network`` exists and has drawn its
    first frame (first ``afterDrawing``, then one animation frame), and the outer page's load event fired.
-   The first load after the server starts ("cold") also builds the view; later loads ("warm") find it in
-   the server's view cache but still render the drawing's HTML. Baseline: the same page on a
+   The first load after the server starts ("cold") also builds the view (the page comes back at once with the
+   drawing's frame, whose own request waits for what the drawing needs; betweenness and the page's tables
+   follow after the drawing); later loads ("warm") find it in the server's view cache. Baseline: the same page on a
    region-scale store (``synth_project(clusters=15, scale=0.5)``). Every request off 127.0.0.1 is blocked
    and counted.
 
@@ -53,7 +54,10 @@ STEPS = ("sparql participations", "sparql sizes", "graph", "metrics + layout", "
 SPARQL_STEPS = STEPS[:2]
 VIEWS = {"unfiltered": {}, "horizon": {"family": "horizon"}}
 PIPELINE_TARGET_S = 5.0
-PAGE_TARGET_S = 3.0
+PAGE_COLD_TARGET_S = 5.0  # issue 17: first load on a fresh server (it builds the view)
+PAGE_WARM_TARGET_S = 2.0  # later loads (view cached)
+PAGE_TARGET_TEXT = (f"interactive in Chromium: cold <= {PAGE_COLD_TARGET_S:.0f} s, "
+                    f"warm <= {PAGE_WARM_TARGET_S:.0f} s")
 
 # Runs in every frame before its own scripts. The drawing's template declares ``var network`` and then assigns
 # ``network = new vis.Network(...)``; the accessor below sees that assignment and waits for the first drawing.
@@ -366,15 +370,17 @@ def main() -> None:
                          f"{m('draw')} | {mb} | {blocked} |")
             if name == "region":
                 continue
-            worst = max(v for v in (cold, warm) if v is not None) if cold is not None else None
+            met = (cold is not None and warm is not None and cold <= PAGE_COLD_TARGET_S
+                   and warm <= PAGE_WARM_TARGET_S)
             targets.append(Target(
-                f"Network page interactive, {name} collaboration view", f"interactive in Chromium < {PAGE_TARGET_S:.0f} s",
+                f"Network page interactive, {name} collaboration view", PAGE_TARGET_TEXT,
                 text + (f"; region-scale page {region_warm:.2f} s" if region_warm else ""),
                 warm / region_warm if warm and region_warm else None,
-                (worst < PAGE_TARGET_S) if worst is not None else False,
-                "met = cold and warm both under target; ratio = warm vs region-scale warm"))
+                met,
+                f"met = cold <= {PAGE_COLD_TARGET_S:.0f} s and warm <= {PAGE_WARM_TARGET_S:.0f} s; "
+                "ratio = warm vs region-scale warm"))
     if no_browser:
-        targets.append(Target("Network page interactive", f"interactive in Chromium < {PAGE_TARGET_S:.0f} s",
+        targets.append(Target("Network page interactive", PAGE_TARGET_TEXT,
                               f"not measured: {no_browser}", None, None))
     finish_section("network_scale", "Collaboration network at ECCP scale", lines, targets, started)
 

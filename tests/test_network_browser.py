@@ -249,6 +249,8 @@ def test_edge_tooltips_written_in_the_browser_are_the_servers(browser_page, live
 
 def test_drawing_data_is_gzipped_tagged_and_cached(live_server) -> None:
     with live_server.client() as client:
+        # betweenness comes after the drawing (and a new drawing with it): wait for it, so all three are the same
+        assert client.get("/network/collaboration/metrics.json", params={"year": "2024"}).status_code == 200
         first = client.get("/network/collaboration/graph.json", params={"year": "2024"})
         again = client.get("/network/collaboration/graph.json", params={"year": "2024"},
                            headers={"If-None-Match": first.headers["etag"]})
@@ -263,3 +265,38 @@ def test_drawing_data_is_gzipped_tagged_and_cached(live_server) -> None:
     assert plain.json() == first.json() and {"nodes", "edges", "items", "options"} <= set(first.json())
     assert 'data-src="/network/collaboration/graph.json?year=2024"' in page
     assert bad.status_code == 400
+
+
+def test_a_page_sent_while_its_view_was_built_fills_in_after_the_drawing(browser_page, live_server) -> None:
+    """The page a server sends while the view is being built (the view of the test store builds too fast to
+    catch it, so the browser is handed that page): once the drawing in its frame is drawn, network.js asks for
+    the whole page and takes its summary and details; the frame is not loaded again."""
+    from test_network_deferred import shell_html
+
+    page = browser_page
+    path = "/network/collaboration?year=2024"
+
+    def placeholder(route) -> None:
+        if route.request.headers.get("x-network-part") == "details":
+            route.continue_()
+        else:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=shell_html(year="2024"))
+
+    seen, errors = len(page.requests), len(page.errors)
+    page.route(live_server.url + path, placeholder)
+    try:
+        page.goto(live_server.url + path)
+        page.wait_for_selector("#metrics tbody tr", timeout=20_000)
+    finally:
+        page.unroute(live_server.url + path)
+    assert page.locator("#view-pending").count() == 0
+    assert int(page.inner_text("#node-count")) > 0
+    assert page.locator("#brokers").count() == 1 and "Computing" not in page.inner_text("#brokers")
+    frames = [f for f in page.frames if urlsplit(f.url).path == "/network/collaboration/graph"]
+    assert len(frames) == 1 and frames[0].evaluate("nodes.length") == int(page.inner_text("#node-count"))
+    page.click("#metrics th >> text=Degree")
+    assert page.get_attribute("#metrics th >> nth=4", "aria-sort") == "ascending"
+    asked = [r for r in page.requests[seen:] if urlsplit(r).path == "/network/collaboration"]
+    assert len(asked) == 2  # the page, then its details (X-Network-Part: details)
+    assert page.errors[errors:] == []
+    assert not off_host(page.requests[seen:])

@@ -189,12 +189,13 @@ def test_view_cache_builds_a_view_once_for_concurrent_callers(monkeypatch):
 
     calls = []
 
-    def slow_build(select, queries, view, filters):
+    def slow_build(select, queries, view, filters, **_):
         calls.append(view)
         clock.sleep(0.3)
         return f"built {view}"
 
     monkeypatch.setattr(network_pages, "build_view", slow_build)
+    monkeypatch.setattr(network_pages, "finish_paths", lambda built: None)
     monkeypatch.setattr(network_pages, "store_select", lambda store: None)
     svc = SimpleNamespace(store=lambda: None, build_key=lambda: "build-1", named_queries={})
     cache = network_pages.ViewCache()

@@ -45,41 +45,66 @@ def annotate(graph: nx.Graph, *, exact_max: int | None = None, samples: int | No
     ``graph.graph["betweenness"]`` says how betweenness was computed: ``"exact"``, or ``"approximate: k of
     n sampled sources, seed 42"`` above ``exact_max`` nodes (default ``EXACT_BETWEENNESS_MAX_NODES``) or above
     ``exact_work`` nodes x ties (default ``EXACT_BETWEENNESS_MAX_WORK``).
+
+    :func:`annotate_drawing` and :func:`annotate_paths` together; the shortest paths (numpy and scipy work that
+    mostly releases the GIL) run in a second thread while Louvain (pure Python) runs here. Neither depends on the
+    other, so the numbers are the same as one after the other.
     """
-    exact_max = EXACT_BETWEENNESS_MAX_NODES if exact_max is None else exact_max
-    exact_work = EXACT_BETWEENNESS_MAX_WORK if exact_work is None else exact_work
-    samples = BETWEENNESS_SAMPLES if samples is None else samples
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        paths = pool.submit(annotate_paths, graph, exact_max=exact_max, samples=samples, exact_work=exact_work)
+        found = annotate_drawing(graph)
+        paths.result()
+    return found
+
+
+def annotate_drawing(graph: nx.Graph) -> tuple[float | None, list[list[str]]]:
+    """What the drawing needs, without shortest paths: ``degree``, ``weighted_degree``, ``community`` and
+    ``articulation`` on every node; returns (modularity, communities)."""
     for _, _, data in graph.edges(data=True):
         data.setdefault("weight", 1.0)
-    nodes = sorted(graph.nodes)
-    paths = ShortestPaths(graph, nodes)
-    sources = None
-    too_big = len(nodes) > exact_max or len(nodes) * graph.number_of_edges() > exact_work
-    if too_big and samples < len(nodes):
-        sources = sorted(random.Random(BETWEENNESS_SEED).sample(range(len(nodes)), samples))
-    # Shortest paths are numpy and scipy work that mostly releases the GIL, Louvain is pure Python: one runs in a
-    # second thread while the other runs here. Neither depends on the other, so the numbers are the same.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        centralities = pool.submit(paths.centralities, sources)
-        articulation = set(nx.articulation_points(graph)) if graph else set()
-        communities = louvain(graph)
-        betweenness, harmonic = centralities.result()
-    graph.graph["betweenness"] = ("exact" if sources is None else
-                                  f"approximate: {len(sources)} of {len(nodes)} sampled sources, "
-                                  f"seed {BETWEENNESS_SEED}")
+    articulation = set(nx.articulation_points(graph)) if graph else set()
+    communities = louvain(graph)
     community_of = {node: index for index, members in enumerate(communities) for node in members}
-    for index, node in enumerate(nodes):
+    for node in sorted(graph.nodes):
         data = graph.nodes[node]
         data["degree"] = int(graph.degree(node))
         data["weighted_degree"] = round(float(graph.degree(node, weight="weight")), 6)
-        data["betweenness"] = round(float(betweenness[index]), 6) + 0.0
-        data["harmonic"] = round(float(harmonic[index]), 6) + 0.0
         data["community"] = community_of.get(node, -1)
         data["articulation"] = node in articulation
     modularity = None
     if graph.number_of_edges():
         modularity = round(nx.community.modularity(graph, communities, weight="weight"), 6) + 0.0
     return modularity, communities
+
+
+def betweenness_plan(graph: nx.Graph, *, exact_max: int | None = None, samples: int | None = None,
+                     exact_work: int | None = None) -> tuple[list[int] | None, str]:
+    """(the sampled sources as indexes into the sorted nodes, or None for exact; the method in words)."""
+    exact_max = EXACT_BETWEENNESS_MAX_NODES if exact_max is None else exact_max
+    exact_work = EXACT_BETWEENNESS_MAX_WORK if exact_work is None else exact_work
+    samples = BETWEENNESS_SAMPLES if samples is None else samples
+    n = graph.number_of_nodes()
+    too_big = n > exact_max or n * graph.number_of_edges() > exact_work
+    if not (too_big and samples < n):
+        return None, "exact"
+    sources = sorted(random.Random(BETWEENNESS_SEED).sample(range(n), samples))
+    return sources, f"approximate: {len(sources)} of {n} sampled sources, seed {BETWEENNESS_SEED}"
+
+
+def annotate_paths(graph: nx.Graph, *, exact_max: int | None = None, samples: int | None = None,
+                   exact_work: int | None = None) -> None:
+    """Write ``betweenness`` and ``harmonic`` onto every node (all computed first, then written together) and
+    ``graph.graph["betweenness"]``, the method (see :func:`annotate`)."""
+    for _, _, data in graph.edges(data=True):
+        data.setdefault("weight", 1.0)
+    nodes = sorted(graph.nodes)
+    sources, method = betweenness_plan(graph, exact_max=exact_max, samples=samples, exact_work=exact_work)
+    betweenness, harmonic = ShortestPaths(graph, nodes).centralities(sources)
+    for index, node in enumerate(nodes):
+        data = graph.nodes[node]
+        data["betweenness"] = round(float(betweenness[index]), 6) + 0.0
+        data["harmonic"] = round(float(harmonic[index]), 6) + 0.0
+    graph.graph["betweenness"] = method
 
 
 def betweenness_is_approximate(graph: nx.Graph) -> bool:

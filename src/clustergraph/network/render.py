@@ -71,6 +71,9 @@ OPTIONS = {
     "nodes": {"shape": "dot", "font": {"size": 16, "face": "system-ui,sans-serif"}, "borderWidth": 1},
     "edges": {"smooth": False, "color": {"inherit": False}, "selectionWidth": 2},
 }
+PATH_METRICS = ("betweenness", "harmonic")  # computed after the drawing (shortest paths between every pair)
+PATHS_PENDING = ("Betweenness and harmonic closeness were still being computed when this drawing was made; the "
+                 "view's page fills them in when they are ready, and reloading the drawing shows them.")
 # The fields of an edge in the data, in order (network-drawing.js reads them by position).
 EDGE_FIELDS = ("from", "to", "width", "weight", "shared", "items", "status", "role", "editions")
 
@@ -127,16 +130,18 @@ def check_choices(colour_by: str, size_by: str) -> None:
 
 
 def render_html(view: NetworkView, *, link: Callable[[str], str], colour_by: str = "community",
-                size_by: str = "weighted_degree", data_url: str | None = None) -> str:
+                size_by: str = "weighted_degree", data_url: str | None = None, paths: bool | None = None) -> str:
     """The page of the drawing. With ``data_url`` (the server) it loads the vendored scripts from ``/static``
     and the data (:func:`drawing_json`) from ``data_url``; without, it is one standalone file with the scripts,
     styles and data inlined (nothing loaded from elsewhere).
 
-    ``link(iri)`` gives the href of a node's resource page ('' for none).
+    ``link(iri)`` gives the href of a node's resource page ('' for none). ``paths``: whether to show betweenness
+    and harmonic closeness (default: whether the view has them, :attr:`NetworkView.paths_ready`).
 
     :raises BadRequest: for an unknown ``colour_by`` or ``size_by``.
     """
     check_choices(colour_by, size_by)
+    paths = has_paths(view) if paths is None else paths
     graph = view.graph
     colours, colour_legend = node_colours(graph, colour_by)
     _, size_text = node_sizes(graph, size_by)
@@ -148,14 +153,14 @@ def render_html(view: NetworkView, *, link: Callable[[str], str], colour_by: str
         edge_text=edge_text(view.view),
         edge_legend=edge_legend(graph) if view.view == "compare" else [],
         filter_properties=filter_properties(graph),
-        notes=view_notes(view),
+        notes=view_notes(view, paths=paths),
     )
     context: dict[str, Any] = {"heading": heading, "node_count": graph.number_of_nodes(),
                                "edge_count": graph.number_of_edges(), "data_url": data_url,
                                "scripts": ["/static/" + name for name in SCRIPTS],
                                "styles": ["/static/" + name for name in STYLES]}
     if data_url is None:
-        data = drawing_data(view, link=link, colour_by=colour_by, size_by=size_by)
+        data = drawing_data(view, link=link, colour_by=colour_by, size_by=size_by, paths=paths)
         context["inline_data"] = Markup(script_json(data))
         context["inline_scripts"] = [Markup(static_text(name)) for name in SCRIPTS]
         context["inline_styles"] = [Markup(static_text(name)) for name in STYLES]
@@ -173,31 +178,36 @@ def script_json(data: Any) -> str:
 
 
 def drawing_json(view: NetworkView, *, link: Callable[[str], str], colour_by: str = "community",
-                 size_by: str = "weighted_degree") -> bytes:
+                 size_by: str = "weighted_degree", paths: bool | None = None) -> bytes:
     """:func:`drawing_data` as compact UTF-8 JSON.
 
     :raises BadRequest: for an unknown ``colour_by`` or ``size_by``.
     """
-    return compact_json(drawing_data(view, link=link, colour_by=colour_by, size_by=size_by)).encode("utf-8")
+    return compact_json(drawing_data(view, link=link, colour_by=colour_by, size_by=size_by,
+                                     paths=paths)).encode("utf-8")
 
 
 def drawing_data(view: NetworkView, *, link: Callable[[str], str], colour_by: str = "community",
-                 size_by: str = "weighted_degree") -> dict[str, Any]:
+                 size_by: str = "weighted_degree", paths: bool | None = None) -> dict[str, Any]:
     """What the browser draws: ``nodes`` (vis-network's fields, plain-text ``title``, and ``fullLabel``,
     ``kind``, ``community``, ``articulation``, ``href`` for the menus and the details card), sorted by IRI;
     ``edges`` as lists of :data:`EDGE_FIELDS` (node indexes; the weight as the tooltip writes it; shared items
     as indexes into ``items``, each ``[label, href, family]``), sorted; the vis-network ``options`` and the
-    colours of plain and compare edges.
+    colours of plain and compare edges. Without ``paths`` (default: whether the view has them) the tooltips say
+    betweenness and harmonic closeness are still being computed instead of giving numbers.
 
-    :raises BadRequest: for an unknown ``colour_by`` or ``size_by``.
+    :raises BadRequest: for an unknown ``colour_by`` or ``size_by``, or a size by a metric not computed yet.
     """
     check_choices(colour_by, size_by)
+    paths = has_paths(view) if paths is None else paths
+    if not paths and size_by in PATH_METRICS:
+        raise BadRequest(f"size {size_by!r} needs betweenness, which is still being computed")
     graph = view.graph
     colours, _ = node_colours(graph, colour_by)
     sizes, _ = node_sizes(graph, size_by)
     order = sorted(graph.nodes, key=str)
     nodes = [{"id": str(node), **node_options(str(node), graph.nodes[node], colour=colours[node],
-                                               size=sizes[node], link=link)} for node in order]
+                                               size=sizes[node], link=link, paths=paths)} for node in order]
     items: list[list[str]] = []
     item_index: dict[str, int] = {}
     edges = []
@@ -215,9 +225,18 @@ def drawing_data(view: NetworkView, *, link: Callable[[str], str], colour_by: st
             "statusColours": STATUS_COLOURS, "maxItemsInTooltip": MAX_ITEMS_IN_TOOLTIP}
 
 
-def view_notes(view: NetworkView) -> list[str]:
-    """What the reader must know to read the metrics: approximate betweenness, items left out."""
+def has_paths(view: NetworkView) -> bool:
+    """Whether the view's nodes hold betweenness and harmonic closeness (a view built with ``defer_paths`` gets
+    them later)."""
+    return view.paths_ready and not view.paths_error
+
+
+def view_notes(view: NetworkView, *, paths: bool = True) -> list[str]:
+    """What the reader must know to read the metrics: approximate betweenness, items left out; metrics still
+    being computed (without ``paths``)."""
     notes = []
+    if not paths:
+        notes.append(PATHS_PENDING)
     if "tie_rule" in view.graph.graph:
         notes.append(view.graph.graph["tie_rule"])
     if view.affiliations:
@@ -275,14 +294,14 @@ def node_sizes(graph: nx.Graph, size_by: str) -> tuple[dict[Any, float], str]:
 
 
 def node_options(iri: str, data: dict[str, Any], *, colour: str, size: float,
-                 link: Callable[[str], str]) -> dict[str, Any]:
+                 link: Callable[[str], str], paths: bool = True) -> dict[str, Any]:
     """The vis-network fields of one node, plus plain fields for the filter menu and the details panel."""
     label = str(data.get("label") or iri)
     short = str(data.get("acronym") or label)  # acronyms read at a glance; the full name is on hover
     return {
         "label": short if len(short) <= 40 else short[:39] + "…",
         "shape": SHAPES.get(str(data.get("kind") or ""), "square"),
-        "title": node_tooltip(iri, data),
+        "title": node_tooltip(iri, data, paths=paths),
         "color": colour,
         "size": size,
         "x": float(data.get("x", 0.0)),
@@ -295,8 +314,9 @@ def node_options(iri: str, data: dict[str, Any], *, colour: str, size: float,
     }
 
 
-def node_tooltip(iri: str, data: dict[str, Any]) -> str:
-    """Plain text, one fact a line (vis-network shows HTML titles raw)."""
+def node_tooltip(iri: str, data: dict[str, Any], *, paths: bool = True) -> str:
+    """Plain text, one fact a line (vis-network shows HTML titles raw); without ``paths``, betweenness and
+    harmonic closeness are said to be still being computed (never a number that is not there yet)."""
     lines = [str(data.get("label") or iri), f"kind: {data.get('kind') or 'unknown'}"]
     if data.get("kind") == "cluster":
         lines.append(f"members: {data.get('members') or 'not reported'}")
@@ -304,9 +324,12 @@ def node_tooltip(iri: str, data: dict[str, Any]) -> str:
         f"community: {int(data.get('community', -1)) + 1}",
         f"degree: {data.get('degree', 0)}",
         f"weighted degree: {number(data.get('weighted_degree', 0.0))}",
-        f"betweenness: {number(data.get('betweenness', 0.0))}",
-        f"harmonic closeness: {number(data.get('harmonic', 0.0))}",
     ]
+    if paths:
+        lines += [f"betweenness: {number(data.get('betweenness', 0.0))}",
+                  f"harmonic closeness: {number(data.get('harmonic', 0.0))}"]
+    else:
+        lines.append("betweenness, harmonic closeness: still being computed (reload to see them)")
     if data.get("articulation"):
         lines.append("articulation point: removing it splits the network")
     lines.append("double-click to open its page")

@@ -18,6 +18,7 @@ code works on the embedded store or on any SPARQL 1.1 backend that returns rows 
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,12 @@ from networkx.algorithms import bipartite
 from clustergraph.errors import BadRequest
 from clustergraph.iris import ONTOLOGY
 from clustergraph.kg.store import EmbeddedStore
-from clustergraph.network.metrics import annotate
+from clustergraph.network.metrics import (
+    annotate,
+    annotate_drawing,
+    annotate_paths,
+    betweenness_plan,
+)
 from clustergraph.querying.named import NamedQuery, inject_values
 
 Rows = list[dict[str, str]]
@@ -58,6 +64,9 @@ TIE_RULE_ALL = ("Two clusters are tied where they take part in the same initiati
 # 15 clusters (its widest item, the ECCP registration, has all 15), so nothing is left out there; at ECCP scale
 # the platform registration (every cluster) and international networks of 60 to 400 clusters are.
 DEFAULT_MAX_MEMBERS = 50
+# nodes x ties from which a server's view defers betweenness and harmonic closeness (build_view's defer_paths):
+# below, they take milliseconds and come with the drawing; the ECCP collaboration view (1,200 x 12,345) takes seconds
+DEFER_PATHS_MIN_WORK = 1_000_000
 LAYOUT_SEED = 42
 LAYOUT_SCALE = 1000.0
 FAST_LAYOUT_MIN_NODES = 500  # where networkx's spring_layout turns to its slow sparse code
@@ -120,6 +129,18 @@ class NetworkView:
     sparql: list[str] = field(default_factory=list)
     modularity: float | None = None
     communities: list[list[str]] = field(default_factory=list)
+    # set once betweenness and harmonic closeness are on the nodes: from the start, unless built with defer_paths
+    paths_done: threading.Event = field(default_factory=lambda: _set(threading.Event()), repr=False, compare=False)
+    paths_error: str = ""
+
+    @property
+    def paths_ready(self) -> bool:
+        """Whether betweenness and harmonic closeness are on the nodes (or failed: see ``paths_error``)."""
+        return self.paths_done.is_set()
+
+    def wait_for_paths(self, timeout: float | None = None) -> bool:
+        """Wait until :attr:`paths_ready`; False when ``timeout`` seconds passed first."""
+        return self.paths_done.wait(timeout)
 
     @property
     def affiliations(self) -> list[dict]:
@@ -130,6 +151,11 @@ class NetworkView:
     def left_out(self) -> list[dict]:
         """Items left out of the projection: ``{"iri", "label", "family", "members"}``, widest first."""
         return list(self.graph.graph.get("left_out", []))
+
+
+def _set(event: threading.Event) -> threading.Event:
+    event.set()
+    return event
 
 
 def store_select(store: EmbeddedStore) -> Select:
@@ -143,8 +169,15 @@ def store_select(store: EmbeddedStore) -> Select:
     return select
 
 
-def build_view(select: Select, queries: dict[str, NamedQuery], view: str, filters: Filters) -> NetworkView:
+def build_view(select: Select, queries: dict[str, NamedQuery], view: str, filters: Filters, *,
+               defer_paths: bool = False) -> NetworkView:
     """Build ``view`` with ``filters``, annotate its metrics and a seeded layout.
+
+    With ``defer_paths`` and at least ``DEFER_PATHS_MIN_WORK`` nodes x ties, the view comes back with what the
+    drawing needs (degrees, communities, articulation
+    points, positions) and without betweenness and harmonic closeness, the slowest metrics (shortest paths
+    between every pair): :func:`finish_paths` adds them later (the server runs it in the background while
+    the drawing goes out). The numbers are the same either way.
 
     :raises BadRequest: for an unknown view.
     """
@@ -153,18 +186,41 @@ def build_view(select: Select, queries: dict[str, NamedQuery], view: str, filter
     if view not in builders:
         raise BadRequest(f"view {view!r} is not one of {', '.join(VIEWS)}")
     result = builders[view](select, queries, filters)
-    result.modularity, result.communities = annotate_and_place(result.graph)
+    graph = result.graph
+    defer_paths = defer_paths and graph.number_of_nodes() * graph.number_of_edges() >= DEFER_PATHS_MIN_WORK
+    if defer_paths:
+        result.paths_done.clear()
+    result.modularity, result.communities = annotate_and_place(result.graph, paths=not defer_paths)
     return result
 
 
-def annotate_and_place(graph: nx.Graph) -> tuple[float | None, list[list[str]]]:
+def finish_paths(view: NetworkView) -> None:
+    """Betweenness and harmonic closeness of a view built with ``defer_paths`` (all written together), then
+    :attr:`NetworkView.paths_ready`; a failure is kept in ``paths_error`` (and the view is ready, without them)."""
+    try:
+        if not view.paths_ready:
+            annotate_paths(view.graph)
+    except Exception as exc:  # the pages say the metric is missing; the drawing stays
+        view.paths_error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        view.paths_done.set()
+
+
+def annotate_and_place(graph: nx.Graph, *, paths: bool = True) -> tuple[float | None, list[list[str]]]:
     """:func:`metrics.annotate` and :func:`place` together: the layout runs in a second thread on a copy of the
     graph made first (its numpy work releases the GIL while Louvain runs in Python), and its positions are
-    written once both are done. Same numbers and positions as calling one after the other."""
+    written once both are done. Same numbers and positions as calling one after the other. Without ``paths``
+    only :func:`metrics.annotate_drawing` (no betweenness, no harmonic closeness; ``graph.graph["betweenness"]``
+    already says how betweenness will be computed)."""
     ordered = _ordered(graph)
     with ThreadPoolExecutor(max_workers=1) as pool:
         positions = pool.submit(_positions, ordered)
-        found = annotate(graph)
+        if paths:
+            found = annotate(graph)
+        else:
+            found = annotate_drawing(graph)
+            graph.graph["betweenness"] = betweenness_plan(graph)[1]
         _write_positions(graph, positions.result())
     return found
 

@@ -19,6 +19,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -26,12 +27,19 @@ from urllib.parse import urlencode
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from clustergraph.errors import BadRequest, NotFound, ServerBusy
 from clustergraph.network import export as network_export
 from clustergraph.network.metrics import betweenness_is_approximate, brokers
-from clustergraph.network.render import COLOUR_BY, SIZE_BY, drawing_json, render_html
+from clustergraph.network.render import (
+    COLOUR_BY,
+    PATH_METRICS,
+    SIZE_BY,
+    drawing_json,
+    has_paths,
+    render_html,
+)
 from clustergraph.network.views import (
     DEFAULT_MAX_MEMBERS,
     FAMILIES,
@@ -42,6 +50,7 @@ from clustergraph.network.views import (
     NetworkView,
     alignment_targets,
     build_view,
+    finish_paths,
     store_select,
 )
 from clustergraph.web.openapi_responses import ErrorForm, declare, empty, html_page, ok
@@ -49,6 +58,9 @@ from clustergraph.web.services import Services, services
 
 CACHE_SIZE = 32
 DRAWING_CACHE_SIZE = 16  # drawings' JSON, gzipped (about 0.3 MB each at ECCP scale)
+# a view's page waits this long for a view being built, then goes out without it (network.js fills it in)
+PLACEHOLDER_AFTER_S = 0.5
+PAGE_CACHE_SIZE = 8  # view pages' HTML (about 0.6 MB each at ECCP scale: the metrics table)
 GZIP_LEVEL = 6
 NETWORK_THREADS = 2  # view builds, renders and exports at once (their own threads, apart from the pages')
 # what a web request may ask for: a handful of caps (each view is then cached per build) rather than any number,
@@ -121,9 +133,16 @@ class ViewCache:
         self._lock = threading.Lock()
         self._building: dict[tuple, threading.Lock] = {}
         self._drawings: OrderedDict[tuple, Drawing] = OrderedDict()
+        self._pages: OrderedDict[tuple, bytes] = OrderedDict()
+        # betweenness and harmonic closeness of the views built, one after the other, after their drawings
+        self._paths = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-paths")
+        self._paths_started: set[int] = set()  # id() of the views whose paths were handed to that thread
 
     def get(self, svc: Services, view: str, filters: Filters) -> NetworkView:
-        """The view built on the current store (built now unless cached).
+        """The view built on the current store (built now unless cached). A view built now comes back with what
+        its drawing needs; betweenness and harmonic closeness follow in the background once :meth:`start_paths`
+        (its drawing made, or a page, export or metrics request) asks for them
+        (:attr:`NetworkView.paths_ready`, :meth:`NetworkView.wait_for_paths`).
 
         :raises StoreError: before the first build.
         """
@@ -137,7 +156,7 @@ class ViewCache:
                     if key in self._views:
                         self._views.move_to_end(key)
                         return self._views[key]
-                built = build_view(store_select(store), svc.named_queries, view, filters)
+                built = build_view(store_select(store), svc.named_queries, view, filters, defer_paths=True)
                 with self._lock:
                     self._views[key] = built
                     while len(self._views) > self.size or (len(self._views) > 1 and self._weight() > CACHE_WEIGHT):
@@ -147,6 +166,34 @@ class ViewCache:
                     self._building.pop(key, None)
         return built
 
+    def start_paths(self, built: NetworkView) -> None:
+        """Hand ``built``'s betweenness and harmonic closeness to the background thread (once). Asked for after
+        its drawing is made, so that the first drawing does not share the CPU with them."""
+        with self._lock:
+            if built.paths_ready or id(built) in self._paths_started:
+                return
+            self._paths_started.add(id(built))
+        self._paths.submit(self._finish_paths, built)
+
+    def _finish_paths(self, built: NetworkView) -> None:
+        try:
+            finish_paths(built)
+        except Exception:  # kept on the view (paths_error); the pages say so
+            log.exception("could not compute betweenness and harmonic closeness of the %s view", built.view)
+        finally:
+            with self._lock:
+                self._paths_started.discard(id(built))
+
+    def has(self, svc: Services, view: str, filters: Filters, *, building: bool = False) -> bool:
+        """Whether ``view`` with ``filters`` is built on the current store, or with ``building`` being built
+        (True when that cannot be told: the caller then builds it and reports the error)."""
+        try:
+            key = (svc.build_key(), view, filters)
+        except Exception:  # noqa: BLE001 - e.g. no build yet: the build reports it
+            return True
+        with self._lock:
+            return key in (self._building if building else self._views)
+
     def _weight(self) -> int:
         """Nodes and edges of the cached views together (their memory, roughly)."""
         graphs = (getattr(v, "graph", None) for v in self._views.values())
@@ -154,21 +201,51 @@ class ViewCache:
 
     def drawing(self, svc: Services, view: str, query: Query) -> Drawing:
         """The drawing's data (:func:`render.drawing_json`) of ``view`` with ``query``'s filters and drawing
-        choices on the current store, gzipped; made once per build (the view built now unless cached)."""
-        key = (svc.build_key(), view, query.filters, query.colour, query.size)
-        with self._lock:
-            if key in self._drawings:
-                self._drawings.move_to_end(key)
-                return self._drawings[key]
+        choices on the current store, gzipped; made once per build (the view built now unless cached), and once
+        more when betweenness and harmonic closeness are ready (until then the tooltips say they are being
+        computed; a size by betweenness waits for them)."""
         built = self.get(svc, view, query.filters)
-        body = drawing_json(built, link=svc.link, colour_by=query.colour, size_by=query.size)
-        made = Drawing(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
-                       '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        if query.size in PATH_METRICS:
+            self.start_paths(built)
+            built.wait_for_paths()
+        paths = has_paths(built)
+        key = (svc.build_key(), view, query.filters, query.colour, query.size, paths)
         with self._lock:
-            self._drawings[key] = made
-            while len(self._drawings) > DRAWING_CACHE_SIZE:
-                self._drawings.popitem(last=False)
+            making = self._building.setdefault(("drawing", *key), threading.Lock())
+        with making:  # made once: the start-up warm-up and the first request for it share the work
+            try:
+                with self._lock:
+                    made = self._drawings.get(key)
+                    if made is not None:
+                        self._drawings.move_to_end(key)
+                if made is None:
+                    body = drawing_json(built, link=svc.link, colour_by=query.colour, size_by=query.size,
+                                        paths=paths)
+                    made = Drawing(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
+                                   '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+                    with self._lock:
+                        self._drawings[key] = made
+                        while len(self._drawings) > DRAWING_CACHE_SIZE:
+                            self._drawings.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._building.pop(("drawing", *key), None)
+        self.start_paths(built)
         return made
+
+    def page(self, key: tuple, render: Callable[[], bytes]) -> bytes:
+        """A view page's HTML by ``key`` (store build first), rendered once: at ECCP scale its metrics table
+        takes a few hundred milliseconds of Python, on the thread that relays every query answer."""
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        body = render()
+        with self._lock:
+            self._pages[key] = body
+            while len(self._pages) > PAGE_CACHE_SIZE:
+                self._pages.popitem(last=False)
+        return body
 
     def warm(self, svc: Services) -> None:
         """Build the default view (collaboration, no filters) and its drawing ahead of their first request; a
@@ -176,6 +253,8 @@ class ViewCache:
         the error)."""
         try:
             self.drawing(svc, "collaboration", Query(Filters()))
+            self.get(svc, "collaboration", Filters()).wait_for_paths()
+            self.drawing(svc, "collaboration", Query(Filters()))  # with betweenness, for the later visitors
         except Exception:  # noqa: BLE001 - a warm-up must never take the server down
             log.exception("could not build the default network view ahead of time")
 
@@ -289,6 +368,12 @@ def make_router(services: Services) -> APIRouter:
         responses=declare({200: ok(["application/json"], "The drawing's nodes, edges and options (compact "
                                    "JSON; gzipped when accepted)."), 304: empty("Not modified (If-None-Match).")},
                           [400, 404, 503], ErrorForm.PAGE_OR_JSON))
+    add("/network/{view}/metrics.json", pages.metrics_data, methods=["GET"], response_class=JSONResponse,
+        summary="Betweenness and harmonic closeness of a view's nodes, and its top brokers (computed after the "
+                "drawing; the view's page fills them in)",
+        responses=declare({200: ok(["application/json"], "Per node IRI: [betweenness, harmonic closeness]; the "
+                                   "top brokers; how betweenness was computed.")},
+                          [400, 404, 503], ErrorForm.PAGE_OR_JSON))
     add("/network/{view}/graph", pages.graph, methods=["GET"], response_class=HTMLResponse,
         summary="A network view drawn as an HTML page (vis-network from /static; data from graph.json)",
         responses=html_page(400, 404, 503))
@@ -319,15 +404,33 @@ class NetworkPages:
         :raises BadRequest: for an ecosystem the store does not have (each would be a view of its own).
         :raises ServerBusy: when the build takes longer than the time limit.
         """
-        if filters.ecosystem and filters.ecosystem not in {iri for iri, _ in await self.ecosystems(svc)}:
-            raise BadRequest(f"ecosystem {filters.ecosystem[:100]!r} is not an S3 ecosystem or PNRR item of the "
-                             "data (see the form's list)")
+        await self.check_ecosystem(svc, filters)
         build = asyncio.ensure_future(self._in_thread(self.cache.get, svc, view, filters))
         try:
             return await asyncio.wait_for(asyncio.shield(build), timeout=svc.settings.time_limit)
         except TimeoutError as exc:
             raise ServerBusy(f"the {view} view with these filters is being built; try again in a few "
                              "seconds") from exc
+
+    async def paths(self, svc: Services, built: NetworkView) -> NetworkView:
+        """``built`` once its betweenness and harmonic closeness are there, waiting up to the time limit.
+
+        :raises ServerBusy: when they take longer.
+        """
+        self.cache.start_paths(built)
+        deadline = asyncio.get_running_loop().time() + svc.settings.time_limit
+        while not built.paths_ready:  # polled: no thread held while the background one computes
+            if asyncio.get_running_loop().time() > deadline:
+                raise ServerBusy(f"betweenness of the {built.view} view is being computed; try again in a few "
+                                 "seconds")
+            await asyncio.sleep(0.05)
+        return built
+
+    async def check_ecosystem(self, svc: Services, filters: Filters) -> None:
+        """:raises BadRequest: for an ecosystem the store does not have (each would be a view of its own)."""
+        if filters.ecosystem and filters.ecosystem not in {iri for iri, _ in await self.ecosystems(svc)}:
+            raise BadRequest(f"ecosystem {filters.ecosystem[:100]!r} is not an S3 ecosystem or PNRR item of the "
+                             "data (see the form's list)")
 
     async def index(self, request: Request, family: FamilyParam = None, year: YearParam = None,
                     ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None, ties: TiesParam = None,
@@ -345,26 +448,48 @@ class NetworkPages:
                    ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
                    max_members: MaxMembersParam = None, ties: TiesParam = None,
                    svc: Services = Depends(services)) -> Response:
-        """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads."""
+        """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads.
+
+        When the view is not built within ``PLACEHOLDER_AFTER_S`` the page comes back with the filter form, the
+        drawing's frame
+        (which waits for the build itself) and a notice; network.js then asks for the whole page (header
+        ``X-Network-Part: details``, which waits for the build) and takes its summary and details. Without
+        JavaScript the notice says so and the page reloads itself every few seconds until the view is there.
+        """
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
-        built = await self.build(svc, view, query.filters)
+        if request.headers.get("x-network-part") != "details" and not self.cache.has(svc, view, query.filters):
+            building = asyncio.ensure_future(self.build(svc, view, query.filters))
+            already = self.cache.has(svc, view, query.filters, building=True)  # e.g. the start-up warm-up's
+            done, _ = await asyncio.wait({building}, timeout=0.05 if already else PLACEHOLDER_AFTER_S)
+            if not done:  # the build goes on (the frame's request waits for it)
+                building.add_done_callback(lambda task: task.cancelled() or task.exception())
+                context = {**page_context(view, query, await self.form_ecosystems(svc, view)), "building": True,
+                           "page_url": query.url(f"/network/{view}")}
+                response = svc.render(request, "network_page.html", context)
+                response.headers["Cache-Control"] = "no-store"  # a placeholder: the next visit gets the view
+                return response
+            built = building.result()
+        else:
+            built = await self.build(svc, view, query.filters)
+        self.cache.start_paths(built)  # its cells say 'computing…' and network.js asks for them
+        paths = has_paths(built)  # the page is made again once betweenness is there
+        key = (svc.build_key(), view, tuple(sorted(query.params().items())), paths, built.paths_error)
+        ecosystems = await self.form_ecosystems(svc, view)
+        body = await self._in_thread(self.cache.page, key,
+                                     lambda: self._page_html(request, svc, view, query, built, paths, ecosystems))
+        return HTMLResponse(body)
+
+    @staticmethod
+    def _page_html(request: Request, svc: Services, view: str, query: Query, built: NetworkView, paths: bool,
+                   ecosystems: list[tuple[str, str]]) -> bytes:
         context = {
-            "view": view,
-            "title": f"{view.capitalize()} network",
-            "description": DESCRIPTIONS[view],
-            "applies": APPLIES[view],
-            "ignored": [k for k in query.filters.as_params() if k not in APPLIES[view]],
-            "graph_url": query.url(f"/network/{view}/graph"),
-            "index_url": query.url("/network", drawing=False),
-            "other_views": [(v, query.url(f"/network/{v}")) for v in VIEWS if v != view],
-            "downloads": [(what, query.url(f"/network/{view}{suffix}", drawing=False), suffix)
-                          for suffix, what, _ in DOWNLOADS],
-            "form": form_context(query, await self.ecosystems(svc)),
+            **page_context(view, query, ecosystems),
             "sparql": [sparql_entry(text) for text in built.sparql],
-            **summary(built, svc.link),
+            "metrics_url": query.url(f"/network/{view}/metrics.json", drawing=False),
+            **summary(built, svc.link, paths=paths),
         }
-        return svc.render(request, "network_page.html", context)
+        return bytes(svc.render(request, "network_page.html", context).body)
 
     async def graph(self, view: ViewParam, family: FamilyParam = None, year: YearParam = None,
                     ecosystem: EcosystemParam = None, colour: ColourParam = None, size: SizeParam = None,
@@ -374,8 +499,11 @@ class NetworkPages:
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
         built = await self.build(svc, view, query.filters)
+        if query.size in PATH_METRICS:
+            await self.paths(svc, built)
         html = await self._in_thread(render_html, built, link=svc.link, colour_by=query.colour,
-                                       size_by=query.size, data_url=query.url(f"/network/{view}/graph.json"))
+                                       size_by=query.size, data_url=query.url(f"/network/{view}/graph.json"),
+                                       paths=has_paths(built))
         return HTMLResponse(html)
 
     async def graph_data(self, view: ViewParam, request: Request, family: FamilyParam = None,
@@ -385,9 +513,21 @@ class NetworkPages:
         """The drawing's data as compact JSON (made once per build, view and drawing choice; gzipped)."""
         check_view(view)
         query = parse_query(family, year, ecosystem, colour, size, max_members, ties)
-        await self.build(svc, view, query.filters)  # checked, and built within the time limit (then cached)
+        built = await self.build(svc, view, query.filters)  # checked, and built within the time limit (cached)
+        if query.size in PATH_METRICS:
+            await self.paths(svc, built)
         drawing = await self._in_thread(self.cache.drawing, svc, view, query)
         return drawing.response(request)
+
+    async def metrics_data(self, view: ViewParam, family: FamilyParam = None, year: YearParam = None,
+                           ecosystem: EcosystemParam = None, max_members: MaxMembersParam = None,
+                           ties: TiesParam = None, svc: Services = Depends(services)) -> Response:
+        """Betweenness and harmonic closeness per node and the top brokers, once computed (503 with Retry-After
+        while they take longer than the time limit)."""
+        check_view(view)
+        filters = web_filters(family, year, ecosystem, max_members, ties)
+        built = await self.paths(svc, await self.build(svc, view, filters))
+        return JSONResponse(paths_data(built, svc.link), headers={"Cache-Control": "no-cache"})
 
     def download(self, suffix: str) -> Callable:
         """The handler of one export format."""
@@ -398,7 +538,7 @@ class NetworkPages:
                           svc: Services = Depends(services)) -> Response:
             check_view(view)
             filters = web_filters(family, year, ecosystem, max_members, ties)
-            built = await self.build(svc, view, filters)
+            built = await self.paths(svc, await self.build(svc, view, filters))
             body = await self._in_thread(WRITERS[suffix], built.graph)
             name = download_name(view, filters, suffix)
             return Response(body, media_type=media_type,
@@ -407,10 +547,32 @@ class NetworkPages:
         handler.__doc__ = f"The view as {suffix[1:]}, with every node's metrics as attributes."
         return handler
 
+    async def form_ecosystems(self, svc: Services, view: str) -> list[tuple[str, str]]:
+        """:meth:`ecosystems` for the filter form of ``view``; none where the form has no ecosystem field (a
+        query over every alignment, that the first page of a view need not wait for)."""
+        return await self.ecosystems(svc) if "ecosystem" in APPLIES[view] else []
+
     async def ecosystems(self, svc: Services) -> list[tuple[str, str]]:
         """(IRI, 'kind: label') of every ecosystem and PNRR item (the alignment query's rows; no view built)."""
         found = await self._in_thread(self.cache.ecosystems, svc)
         return [(iri, f"{kind}: {label}") for kind, label, iri in found]
+
+
+def page_context(view: str, query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, Any]:
+    """What a view's page shows before its view is built: titles, links, downloads and the filter form."""
+    return {
+        "view": view,
+        "title": f"{view.capitalize()} network",
+        "description": DESCRIPTIONS[view],
+        "applies": APPLIES[view],
+        "ignored": [k for k in query.filters.as_params() if k not in APPLIES[view]],
+        "graph_url": query.url(f"/network/{view}/graph"),
+        "index_url": query.url("/network", drawing=False),
+        "other_views": [(v, query.url(f"/network/{v}")) for v in VIEWS if v != view],
+        "downloads": [(what, query.url(f"/network/{view}{suffix}", drawing=False), suffix)
+                      for suffix, what, _ in DOWNLOADS],
+        "form": form_context(query, ecosystems),
+    }
 
 
 def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, Any]:
@@ -433,13 +595,16 @@ def form_context(query: Query, ecosystems: list[tuple[str, str]]) -> dict[str, A
     }
 
 
-def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
-    """Counts, the metrics table rows, the top brokers and the communities of a built view."""
+def summary(built: NetworkView, link: Callable[[str], str], *, paths: bool = True) -> dict[str, Any]:
+    """Counts, the metrics table rows, the top brokers and the communities of a built view. Without ``paths``
+    (betweenness and harmonic closeness still being computed) the rows have None for them and there are no
+    brokers yet (``paths_pending``)."""
     graph = built.graph
-    rows = [{"iri": n, "href": link(n), **d} for n, d in sorted(graph.nodes(data=True),
-                                                                key=lambda nd: (str(nd[1].get("label")), nd[0]))]
+    hidden = {} if paths else dict.fromkeys(PATH_METRICS)
+    rows = [{"iri": n, "href": link(n), **d, **hidden}
+            for n, d in sorted(graph.nodes(data=True), key=lambda nd: (str(nd[1].get("label")), nd[0]))]
     label = {n: str(d.get("label") or n) for n, d in graph.nodes(data=True)}
-    top = [(n, label[n], link(n), b) for n, b in brokers(graph, TOP_BROKERS) if b > 0]
+    top = top_brokers(graph, link) if paths else []
     communities = [{"number": i + 1, "members": [(n, label[n], link(n)) for n in sorted(c, key=lambda m: label[m])]}
                    for i, c in enumerate(built.communities)]
     return {
@@ -450,6 +615,8 @@ def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
         "brokers": top,
         "communities": communities,
         "articulation": sorted(label[n] for n, d in graph.nodes(data=True) if d.get("articulation")),
+        "paths_pending": not paths and not built.paths_error,
+        "paths_error": built.paths_error,
         "betweenness_method": str(graph.graph.get("betweenness", "exact")),
         "betweenness_approximate": betweenness_is_approximate(graph),
         "max_members_used": graph.graph.get("max_members"),
@@ -457,6 +624,25 @@ def summary(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
         "tie_rule": graph.graph.get("tie_rule"),
         "affiliations": [(i["iri"], i["label"], link(i["iri"]), i["members"]) for i in built.affiliations],
     }
+
+
+def top_brokers(graph: Any, link: Callable[[str], str]) -> list[tuple[str, str, str, float]]:
+    """(IRI, label, href, betweenness) of the top brokers that lie between others."""
+    return [(n, str(graph.nodes[n].get("label") or n), link(n), b) for n, b in brokers(graph, TOP_BROKERS) if b > 0]
+
+
+def paths_data(built: NetworkView, link: Callable[[str], str]) -> dict[str, Any]:
+    """What the page fills in once betweenness and harmonic closeness are ready: per node IRI ``[betweenness,
+    harmonic]`` (``nodes``), ``brokers`` as ``[IRI, label, href, betweenness]``, the method, and ``error`` when
+    they could not be computed (then no numbers)."""
+    graph = built.graph
+    if built.paths_error:
+        return {"error": built.paths_error, "nodes": {}, "brokers": []}
+    return {"error": "", "betweenness_method": str(graph.graph.get("betweenness", "exact")),
+            "betweenness_approximate": betweenness_is_approximate(graph),
+            "nodes": {str(n): [d.get("betweenness", 0.0), d.get("harmonic", 0.0)]
+                      for n, d in sorted(graph.nodes(data=True), key=lambda nd: str(nd[0]))},
+            "brokers": [list(b) for b in top_brokers(graph, link)]}
 
 
 def sparql_entry(text: str) -> dict[str, str]:

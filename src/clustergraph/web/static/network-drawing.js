@@ -80,6 +80,7 @@ function drawGraph(payload) {
   }
   network = new vis.Network(container, data, options);
   performance.mark("cg-network");
+  network.once("afterDrawing", function () { tellPage("drawn"); });
   network.on("selectNode", function (params) {
     neighbourhoodHighlight(params);
     showNode(params.nodes[0]);
@@ -265,7 +266,15 @@ function setUpFilterMenu() {
   });
 }
 
+// The view's page (network.js) waits for the first drawing before it asks for the rest of a view being built.
+function tellPage(state) {
+  if (window.parent !== window) {
+    try { window.parent.postMessage({ cgDrawing: state }, location.origin); } catch (error) { /* no page */ }
+  }
+}
+
 function showLoadError(message) {
+  tellPage("failed");
   var container = document.getElementById("mynetwork");
   var note = document.createElement("p");
   note.setAttribute("role", "alert");
