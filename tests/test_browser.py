@@ -39,3 +39,23 @@ def test_follow_links_from_browse_to_a_cluster_and_on(browser_page, live_server)
     page.wait_for_url("**" + target)
     assert page.locator("h1").count() == 1
     assert not off_host(page.requests)
+
+
+
+PHONE_PAGES = ["/", "/browse", "/browse/clusters", "/queries", "/queries/eccp-clusters", "/map", "/network",
+               "/network/collaboration", "/settings", "/ontology", "/id/afil", "/query"]
+
+
+def test_no_page_scrolls_sideways_on_a_phone(live_server) -> None:
+    """At 390 px wide, wide tables scroll inside their own box and long selects and IRIs wrap or shrink: the page
+    itself never scrolls sideways (six of these pages did)."""
+    too_wide = {}
+    with chromium_page(viewport={"width": 390, "height": 844}) as page:
+        for path in PHONE_PAGES:
+            page.goto(live_server.url + path, wait_until="load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                too_wide[path] = (width, page.evaluate("""() => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
+                    .slice(0, 3).map(e => e.tagName + '.' + e.className)"""))
+    assert not too_wide, f"pages wider than a 390 px phone: {too_wide}"

@@ -93,7 +93,7 @@
         if (data.betweenness_approximate) {
           var strong = document.createElement("strong");
           strong.textContent = "approximate";
-          hint.append(", ", strong, ": " + data.betweenness_method);
+          hint.append(", ", strong, ": " + String(data.betweenness_method).replace(/^approximate: /, ""));
         }
         hint.append(": who lies on the shortest paths between the others.");
         var list = document.createElement("ol");
