@@ -46,11 +46,14 @@ PHONE_PAGES = ["/", "/browse", "/browse/clusters", "/queries", "/queries/eccp-cl
                "/network/collaboration", "/settings", "/ontology", "/id/afil", "/query"]
 
 
-def test_no_page_scrolls_sideways_on_a_phone(live_server) -> None:
+def test_no_page_scrolls_sideways_on_a_phone(browser_page, live_server) -> None:
     """At 390 px wide, wide tables scroll inside their own box and long selects and IRIs wrap or shrink: the page
     itself never scrolls sideways (six of these pages did)."""
     too_wide = {}
-    with chromium_page(viewport={"width": 390, "height": 844}) as page:
+    page = browser_page
+    before = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
         for path in PHONE_PAGES:
             page.goto(live_server.url + path, wait_until="load")
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -58,4 +61,6 @@ def test_no_page_scrolls_sideways_on_a_phone(live_server) -> None:
                 too_wide[path] = (width, page.evaluate("""() => [...document.querySelectorAll('body *')]
                     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
                     .slice(0, 3).map(e => e.tagName + '.' + e.className)"""))
+    finally:
+        page.set_viewport_size(before)
     assert not too_wide, f"pages wider than a 390 px phone: {too_wide}"

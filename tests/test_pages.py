@@ -75,7 +75,7 @@ def test_home_lists_sources_editions_and_ways_in(client) -> None:
     sources = soup.find("table", class_="sources").get_text(" ", strip=True)
     assert "Lombardy Technology Clusters (2024 report)" in sources
     assert "cgg:ltc-report-2022" in sources
-    editions = [th.get_text(strip=True) for th in soup.select("#editions ~ table tbody th")]
+    editions = [th.get_text(strip=True) for th in soup.select("#editions ~ .scroll table tbody th")]
     assert editions == ["2022", "2024"]
     hrefs = {a["href"] for a in soup.find_all("a", href=True)}
     for target in ("/browse/clusters", "/query", "/queries", "/.well-known/void", "/dumps/clustergraph.ttl",
