@@ -49,3 +49,34 @@ def test_csv_is_rfc4180() -> None:
 def test_empty_answer_still_has_a_head(fmt: str) -> None:
     text = "".join(write_rows(fmt, ["x"], []))
     assert "x" in text
+
+
+@pytest.mark.parametrize(("row_cap", "byte_cap", "rows", "truncated"), [
+    (0, 0, 500, False),          # no cap: streamed by Oxigraph's writer
+    (10_000, 64 << 20, 500, False),  # short answer: cannot pass the cap, written as it is
+    (500, 64 << 20, 500, False),     # exactly the cap: counted, not cut
+    (499, 64 << 20, 499, True),      # one over: counted and cut
+    (100, 64 << 20, 100, True),
+    (10_000, 20_000, None, True),    # past the byte cap: run again and capped row by row
+])
+def test_native_json_answers_match_the_row_by_row_writer(project_store_root, row_cap, byte_cap, rows,
+                                                         truncated) -> None:
+    """The worker writes SELECT answers in JSON with Oxigraph's own writer; the terms, the row cap, the truncation
+    flag and the byte cap are those of the Python writer, row for row."""
+    from clustergraph.kg.store import LiveStore
+    from clustergraph.querying.worker import QueryJob, run, write_answer
+
+    live = LiveStore(project_store_root)
+    job = QueryJob(sparql="SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 500", row_cap=row_cap,
+                   byte_cap=byte_cap)
+    answers = []
+    for rerun in (lambda: run(live, job), None):
+        flags, out = [], io.BytesIO()
+        write_answer(run(live, job), job, lambda kind, cut: flags.append((kind, cut)), out, rerun=rerun)
+        solutions = ox.parse_query_results(out.getvalue(), format=ox.QueryResultsFormat.JSON)
+        answers.append((flags, [[solution[v] for v in ("s", "p", "o")] for solution in solutions]))
+    (native_flags, native_rows), (python_flags, python_rows) = answers
+    assert native_flags == python_flags == [("solutions", truncated)]
+    assert native_rows == python_rows
+    if rows is not None:
+        assert len(native_rows) == rows

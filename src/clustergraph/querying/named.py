@@ -24,6 +24,7 @@ first, by default) and ``LIMIT N OFFSET (page - 1) * N`` after its text, which m
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,8 +184,10 @@ def inject_values(sparql: str, bindings: list[tuple[str, ox.NamedNode | ox.Liter
     return sparql[: brace + 1] + block + sparql[brace + 1 :]
 
 
+@functools.lru_cache(maxsize=512)
 def where_brace(sparql: str) -> int:
-    """Index of the ``{`` opening the outer WHERE group, skipping comments, strings and IRIs.
+    """Index of the ``{`` opening the outer WHERE group, skipping comments, strings and IRIs (remembered per
+    text: a named query's text is bound on every request).
 
     :raises NamedQueryError: when the query has no WHERE keyword followed by a group.
     """
@@ -195,17 +198,21 @@ def where_brace(sparql: str) -> int:
             i = _skip_to(sparql, i, "\n")
         elif ch in "\"'":
             i = _skip_string(sparql, i)
-        elif ch == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", sparql[i:]):
+        elif ch == "<" and _IRI.match(sparql, i):
             i = sparql.index(">", i) + 1
         elif ch == "{" and seen_where:
             return i
         elif ch.isalpha():
-            word = re.match(r"[A-Za-z_][A-Za-z0-9_]*", sparql[i:]).group(0)  # type: ignore[union-attr]
+            word = _WORD.match(sparql, i).group(0)  # type: ignore[union-attr]
             seen_where = seen_where or (word.upper() == "WHERE" and sparql[i - 1 : i] not in ("?", "$", ":"))
             i += len(word)
         else:
             i += 1
     raise NamedQueryError("a named query needs an explicit WHERE { ... } group")
+
+
+_IRI = re.compile(r"<[^\s<>\"{}|^`\\]*>")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _skip_to(text: str, start: int, end: str) -> int:

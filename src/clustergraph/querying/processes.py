@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-
 READY_WAIT = 60.0  # seconds a new worker may take to open the store
 
 
