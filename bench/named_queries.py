@@ -189,11 +189,12 @@ re-measured by each run):
   It now leaves out initiatives with more than 50 cluster organisations, as the collaboration network view
   does (about 11,000 pairs here, paged by 1,000; the curated data's answer is unchanged).
 * `ORDER BY` on IRIs and strings: pyoxigraph 0.5.13 reads them back from the store on every comparison, so
-  sorting 8,745 rows by an IRI took about 0.6 s. The paged queries and `network-alignments` now sort on keys
+  sorting 8,745 rows by an IRI took about 0.6 s. The paged queries, `network-alignments` and
+  `network-participations` now sort on keys
   made once per resource with `CONCAT(STR(?x), "\\u0001")`: a new string, which Oxigraph keeps in memory, and
   which sorts as the original term does.
-* `search-by-name` has to test the text against each of the ~131,000 labels; reading the label strings
-  alone takes about 0.5 s.
+* `search-by-name` tests the text against a folded search key per label (made at build time, `cg:searchKey`)
+  of the ~131,000 labels, not the labels themselves; reading the strings is still most of its time.
 * Rewrites that worked: one scan per property hash-joined instead of an index lookup per row and property
   (Oxigraph's lookups on the union default graph are slow when repeated tens of thousands of times); labels
   joined once per distinct resource; `SELECT DISTINCT` inside a subquery so that `ORDER BY` sorts the distinct
