@@ -4,15 +4,16 @@ and kept as files beside the build (clustergraph.web.build_files); a real server
 from __future__ import annotations
 
 import os
-import time
 import shutil
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from live import start_server
 
 from clustergraph.kg.store import StoreRoot
-from live import start_server
+from clustergraph.web.build_files import FORMAT
 
 WRITE_TOKEN = "build-files-token"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
@@ -50,7 +51,7 @@ def test_products_are_files_of_the_build_computed_once(store_copy: Path) -> None
     with start_server(store_copy, time_limit="30") as server, server.client() as client:
         void = client.get("/.well-known/void")
         assert void.status_code == 200, void.text[:300]
-        folder = store_copy / "build-files" / build_name(store_copy)
+        folder = store_copy / "build-files" / f"format-{FORMAT}" / build_name(store_copy)
         wait_until_computed(client)
         written = (folder / "void").stat().st_mtime_ns
         assert client.get("/browse/organisations?q=afil").status_code == 200
@@ -73,14 +74,14 @@ def test_a_write_gets_fresh_products_and_the_old_ones_go(store_copy: Path) -> No
         before = void_triples(client.get("/.well-known/void").text)
         assert client.get("/browse/organisations").status_code == 200  # the start-up batch's last product
         old = build_name(store_copy)
-        assert (store_copy / "build-files" / old / "void").is_file()
+        assert (store_copy / "build-files" / f"format-{FORMAT}" / old / "void").is_file()
         update = client.post("/update", content='INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> "new" } }',
                              headers={"Content-Type": "application/sparql-update",
                                       "Authorization": f"Bearer {WRITE_TOKEN}"})
         assert update.status_code == 204, update.text
         assert build_name(store_copy) != old
         assert void_triples(client.get("/.well-known/void").text) == before + 1
-        assert not (store_copy / "build-files" / old).exists()
+        assert not (store_copy / "build-files" / f"format-{FORMAT}" / old).exists()
         sizes = client.get("/sparql", headers={"Accept": "application/n-triples"}).text
         assert "<urn:x:g>" in sizes
 
@@ -93,9 +94,22 @@ def test_a_computation_past_its_time_limit_is_stopped(store_copy: Path) -> None:
         response = client.get("/dumps/clustergraph.nq")
         assert response.status_code == 503 and response.headers.get("retry-after")
         assert "could not be computed within 0.05 s" in response.text
-        folder = store_copy / "build-files" / build_name(store_copy)
+        folder = store_copy / "build-files" / f"format-{FORMAT}" / build_name(store_copy)
         assert not list(folder.glob("clustergraph.nq*")) and not list(folder.glob(".clustergraph.nq*"))
         ask = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"},
                          headers={"Accept": "application/sparql-results+json"})
         assert ask.status_code == 200 and ask.json()["boolean"] is True
         assert server.process.poll() is None
+
+
+def test_files_of_another_format_are_never_read_and_are_removed(store_copy: Path) -> None:
+    """Products written by an older server (the same build, another file format: e.g. before a class gained
+    slots) are neither read nor kept: the folder of the current format is used, the others are dropped."""
+    stale = store_copy / "build-files" / build_name(store_copy)
+    stale.mkdir(parents=True)
+    (stale / "labels").write_bytes(b"not a pickle of this format")
+    with start_server(store_copy, write_token=WRITE_TOKEN) as server, server.client() as client:
+        assert client.get("/").status_code == 200
+        assert client.get("/browse/clusters").status_code == 200
+        assert (store_copy / "build-files" / f"format-{FORMAT}" / build_name(store_copy) / "labels").is_file()
+    assert not stale.exists()

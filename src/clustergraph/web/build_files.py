@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NICE = 10  # the child's CPU priority: queries (0, and 5 for long ones) come first
 FOLDER = "build-files"
+# The products' file format: raise it when a product's pickled form changes (a class gains slots, a field
+# changes type), so that a server of the new code never reads files an older one wrote for the same build.
+FORMAT = 2
 LONGEST_WAIT = 30.0  # seconds a request may wait for a product being computed (at least the time limit)
 
 
@@ -443,10 +446,13 @@ def load(path: Path) -> Any:
 
 
 def prune(root: Path, keep: str) -> None:
-    """Drop the products of builds that are no longer served."""
+    """Drop the products of builds that are no longer served, and those of other file formats."""
     for folder in root.iterdir():
         if folder.is_dir() and folder.name != keep:
             shutil.rmtree(folder, ignore_errors=True)
+    for other in root.parent.iterdir():
+        if other.is_dir() and other != root:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def child_main() -> int:

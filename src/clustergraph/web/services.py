@@ -36,7 +36,7 @@ from clustergraph.querying.named import NamedQuery
 from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
-from clustergraph.web.build_files import FOLDER, BuildFiles
+from clustergraph.web.build_files import FOLDER, FORMAT, BuildFiles
 from clustergraph.web.loop_lag import LoopLagMonitor
 from clustergraph.web.page_cache import PageCache
 
@@ -91,8 +91,8 @@ class Services:
     def build_files_root(self) -> Path:
         """Where the values and dumps computed per build are kept (one subfolder per :meth:`build_key`)."""
         if self.remote is not None and self.scratch is not None:
-            return self.scratch / FOLDER
-        return self.store_root.path / FOLDER
+            return self.scratch / FOLDER / f"format-{FORMAT}"
+        return self.store_root.path / FOLDER / f"format-{FORMAT}"
 
     def build_dir(self) -> Path | None:
         """The directory of the build being served (None on a remote server)."""
