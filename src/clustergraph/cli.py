@@ -245,6 +245,7 @@ def serve(
     """
     import uvicorn
 
+    from clustergraph.limits import limit_malloc_arenas
     from clustergraph.web.app import create_app
     from clustergraph.web.http_limits import BoundedHttpToolsProtocol
 
@@ -255,6 +256,7 @@ def serve(
                  "answer_cap_mb": answer_cap_mb,
                  "cors": cors, "store_url": store_url,
                  "graph_store_url": graph_store_url, "update_url": update_url}
+    limit_malloc_arenas()  # before uvicorn and the app start their threads
     settings = load_settings(overrides)
     store_root = _store_root(root, store)
     application = create_app(settings, store_root, layout=Layout(root))

@@ -8,6 +8,8 @@ per-build computation can take the machine's memory, and the server itself lives
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import resource
 import signal
@@ -46,3 +48,22 @@ def limit_memory(megabytes: int) -> None:
 def ran_out_of_memory(returncode: int | None) -> bool:
     """Whether a child's exit status is the abort of a failed allocation (SIGABRT)."""
     return returncode == -signal.SIGABRT
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Let glibc's malloc keep at most ``arenas`` arenas in this process (it makes up to 8 per core, one per
+    thread that allocates at once, and each keeps the memory it once held). The server's threads (event loop,
+    page and network threads, the store's readers) otherwise held about 100 MB more at ECCP scale. Call it
+    before threads start. False where the C library is not glibc (nothing changes there)."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        return False

@@ -33,6 +33,17 @@ def cpu_seconds(pid: int, stat_fd: int | None = None) -> float | None:
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_mb(pid: int, stat_fd: int | None = None) -> float | None:
+    """Resident memory of process ``pid`` in MB (the ``rss`` field of ``/proc/<pid>/stat``); None where that is
+    not readable."""
+    try:
+        raw = os.pread(stat_fd, 1024, 0) if stat_fd is not None else Path(f"/proc/{pid}/stat").read_bytes()
+        return int(raw.rsplit(b")", 1)[1].split()[21]) * _PAGE / 2**20
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class Worker:
@@ -64,6 +75,10 @@ class Worker:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def resident_mb(self) -> float | None:
+        """The process's resident memory now, in MB."""
+        return resident_mb(self.pid, self.stat_fd)
 
     def kill(self) -> None:
         """Stop the process at once, wherever it is, and reap it."""
