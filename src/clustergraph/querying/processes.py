@@ -24,26 +24,28 @@ def cpu_seconds(pid: int, stat_fd: int | None = None) -> float | None:
 
     A query is *long* by the CPU it takes, not by the wall time it waits for a core on a busy machine.
     """
+    fields = _stat_fields(pid, stat_fd)
+    return None if fields is None else (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def resident_mb(pid: int, stat_fd: int | None = None) -> float | None:
+    """Resident memory of process ``pid`` in MB (``rss`` in ``/proc/<pid>/stat``); None where not readable."""
+    fields = _stat_fields(pid, stat_fd)
+    return None if fields is None else int(fields[21]) * _PAGE / 2**20
+
+
+def _stat_fields(pid: int, stat_fd: int | None) -> list[bytes] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (``state`` first), or None."""
     try:
         raw = os.pread(stat_fd, 1024, 0) if stat_fd is not None else Path(f"/proc/{pid}/stat").read_bytes()
         fields = raw.rsplit(b")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS
-    except (OSError, IndexError, ValueError):
+    except (OSError, IndexError):
         return None
+    return fields if len(fields) > 21 and all(fields[i].isdigit() for i in (11, 12, 21)) else None
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def resident_mb(pid: int, stat_fd: int | None = None) -> float | None:
-    """Resident memory of process ``pid`` in MB (the ``rss`` field of ``/proc/<pid>/stat``); None where that is
-    not readable."""
-    try:
-        raw = os.pread(stat_fd, 1024, 0) if stat_fd is not None else Path(f"/proc/{pid}/stat").read_bytes()
-        return int(raw.rsplit(b")", 1)[1].split()[21]) * _PAGE / 2**20
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 class Worker:

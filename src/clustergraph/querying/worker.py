@@ -165,12 +165,8 @@ def _write_json_natively(result: ox.QuerySolutions, job: QueryJob, start: Callab
     buffer = _BoundedBuffer(job.byte_cap)
     try:
         result.serialize(buffer, format=ox.QueryResultsFormat.JSON)
-    except _Full:
+    except _Full:  # pyoxigraph passes the file's own exception on
         raise _RetryByRows from None
-    except OSError as exc:  # pyoxigraph may wrap the writer's exception in an I/O error
-        if isinstance(exc.__cause__ or exc.__context__, _Full) or "_Full" in str(exc):
-            raise _RetryByRows from None
-        raise
     written = buffer.getvalue()
     if len(written) < 3 * (job.row_cap + 1):
         start("solutions", False)
