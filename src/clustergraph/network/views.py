@@ -174,10 +174,9 @@ def build_view(select: Select, queries: dict[str, NamedQuery], view: str, filter
     """Build ``view`` with ``filters``, annotate its metrics and a seeded layout.
 
     With ``defer_paths`` and at least ``DEFER_PATHS_MIN_WORK`` nodes x ties, the view comes back with what the
-    drawing needs (degrees, communities, articulation
-    points, positions) and without betweenness and harmonic closeness, the slowest metrics (shortest paths
-    between every pair): :func:`finish_paths` adds them later (the server runs it in the background while
-    the drawing goes out). The numbers are the same either way.
+    drawing needs (degrees, communities, articulation points, positions) and without betweenness and harmonic
+    closeness, the slowest metrics (shortest paths between every pair): :func:`finish_paths` adds them later
+    (the server runs it in the background while the drawing goes out). The numbers are the same either way.
 
     :raises BadRequest: for an unknown view.
     """
@@ -251,8 +250,9 @@ PARTICIPATION_COLUMNS = ("cluster", "clusterLabel", "item", "itemLabel", "family
 
 def participation_rows(select: Select, terms: dict[str, ox.NamedNode | ox.Literal]) -> tuple[list[str], Rows]:
     """The rows the named query ``network-participations`` answers with its parameters bound to ``terms``
-    (``family``, ``edition``; as its parameters make them), in its order, from three leaner queries joined here: the distinct (cluster, item, edition, role)
-    facts, the items' family, programme and kind of tie, and each label once per resource.
+    (``family``, ``edition``; as its parameters make them), in its order, from three leaner queries joined here:
+    the distinct (cluster, item, edition, role) facts, the items' family, programme and kind of tie, and each
+    label once per resource (the resources as terms pyoxigraph writes, in a VALUES block).
 
     At ECCP scale (18,115 rows) the named query spends most of its time reading a dozen terms back per row and
     in ORDER BY, which reads IRIs back from the store on every comparison; here each label is read once and

@@ -451,9 +451,8 @@ class NetworkPages:
         """One view: the drawing in a frame, the SPARQL behind it, metrics, brokers, communities, downloads.
 
         When the view is not built within ``PLACEHOLDER_AFTER_S`` the page comes back with the filter form, the
-        drawing's frame
-        (which waits for the build itself) and a notice; network.js then asks for the whole page (header
-        ``X-Network-Part: details``, which waits for the build) and takes its summary and details. Without
+        drawing's frame (which waits for the build itself) and a notice; network.js then asks for the whole page
+        (header ``X-Network-Part: details``, which waits for the build) and takes its summary and details. Without
         JavaScript the notice says so and the page reloads itself every few seconds until the view is there.
         """
         check_view(view)
