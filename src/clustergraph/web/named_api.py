@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from clustergraph import __version__
 from clustergraph.errors import BadRequest, NotFound
+from clustergraph.querying.answer import Answer
 from clustergraph.querying.conneg import negotiate
 from clustergraph.querying.named import NamedQuery, Param
 from clustergraph.querying.worker import QueryJob
@@ -156,13 +157,9 @@ async def run_named_http(request: Request, svc: Services, query: NamedQuery) -> 
         raise BadRequest("format must be json or csv")
     media_type = media_type or negotiate(request.headers.get("accept"), [JSON, CSV])
     sparql = query.bind(parameter_values(request, query))
+    answer = await _run(svc, sparql, request.query_params.get("timeout"), csv=media_type == CSV)
     if media_type == CSV:
-        job = QueryJob(sparql=sparql, results_media_type=CSV, row_cap=svc.settings.row_cap,
-                       byte_cap=svc.settings.answer_cap_mb * 2**20)
-        answer = await svc.pool.run(job, time_limit=time_limit(svc, request.query_params.get("timeout")))
         return await stream_answer(answer, CSV, svc.settings.row_cap)
-    job = QueryJob(sparql=sparql, row_cap=svc.settings.row_cap, byte_cap=svc.settings.answer_cap_mb * 2**20)
-    answer = await svc.pool.run(job, time_limit=time_limit(svc, request.query_params.get("timeout")))
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers.update({TRUNCATED_HEADER: "true", ROW_CAP_HEADER: str(svc.settings.row_cap)})
@@ -188,11 +185,18 @@ async def run_named(svc: Services, query: NamedQuery, sparql: str, timeout: str 
 
     :raises QueryTimeout, QueryError, ServerBusy: as :meth:`QueryPool.run`.
     """
-    job = QueryJob(sparql=sparql, row_cap=svc.settings.row_cap, byte_cap=svc.settings.answer_cap_mb * 2**20)
-    answer = await svc.pool.run(job, time_limit=time_limit(svc, timeout))
+    answer = await _run(svc, sparql, timeout)
     parsed = json.loads(await answer.read_all())
     return NamedResult(query, sparql, parsed["head"].get("vars", []), parsed.get("results", {}).get("bindings", []),
                        answer.truncated)
+
+
+async def _run(svc: Services, sparql: str, timeout: str | None, *, csv: bool = False) -> Answer:
+    """A bound named query run in a worker under the time limit, the row cap and the answer's byte cap; its
+    answer in SPARQL JSON, or CSV."""
+    job = QueryJob(sparql=sparql, row_cap=svc.settings.row_cap, byte_cap=svc.settings.answer_cap_mb * 2**20,
+                   **({"results_media_type": CSV} if csv else {}))
+    return await svc.pool.run(job, time_limit=time_limit(svc, timeout))
 
 
 def _parameter_doc(param: Param) -> dict[str, Any]:
