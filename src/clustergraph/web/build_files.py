@@ -410,14 +410,17 @@ class BuildFiles:
         return failures
 
     def _make_here(self, name: str, target: Path) -> None:
-        """Compute ``name`` in this process (in the child, or for a remote server) and write it atomically."""
+        """Compute ``name`` in this process (in the child, or for a remote server) and write it atomically, unless
+        another child wrote it meanwhile: the first file stays (the start-up batch and a request's own child may
+        compute the same product at once; replacing it changed a file already served, and its validators)."""
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=target.parent)
         os.close(handle)
         try:
             self.products[name].make(self.svc, Path(tmp))
             os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, target)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
