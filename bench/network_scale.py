@@ -30,7 +30,6 @@ Usage: ``python bench/network_scale.py [--quick] [--repeat 3] [--timeout 60]``; 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import subprocess
 import sys
@@ -221,6 +220,7 @@ def measure_page(store: Path, path: str, repeat: int, timeout: float, log, *, se
     cold load waits until the server has finished its start-up work (the default view and its metrics, the
     per-build files), so that it times building this view, not the server's start."""
     from browser import ARGS, CHROMIUM
+    from endpoints import wait_for_start_up
     from live import start_server
     from playwright.sync_api import sync_playwright
 
@@ -239,20 +239,6 @@ def measure_page(store: Path, path: str, repeat: int, timeout: float, log, *, se
         finally:
             browser.close()
     return {"cold": cold, "warm": warm}
-
-
-def wait_for_start_up(url: str, timeout: float) -> None:
-    """Until the default view's metrics are computed and no per-build file is pending (or ``timeout``)."""
-    import httpx
-
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            metrics = httpx.get(url + "/network/collaboration/metrics.json", timeout=timeout).status_code
-            pending = httpx.get(url + "/api/status", timeout=timeout).json().get("build_files_pending", 0)
-            if metrics == 200 and not pending:
-                return
-        time.sleep(0.5)
 
 
 def show_page(run: dict) -> str:
