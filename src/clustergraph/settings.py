@@ -83,6 +83,9 @@ SETTINGS: tuple[Setting, ...] = (
             "more only slow down the event loop that relays query answers."),
     Setting("page_cache_mb", int, 64, "Memory for rendered pages and linked-data documents of the current build "
             "(answered again without rendering); 0 turns the cache off."),
+    Setting("answer_cache_mb", int, 32, "Memory for query answers of the current build (/sparql and the named-query "
+            "API): a request seen before is answered without running its query again; 0 turns the cache off. "
+            "Not used with store_url (that server's data can change under us)."),
     Setting("build_file_time_limit", float, 300.0, "Seconds one per-build computation may take (the labels, browse "
             "lists and VoID statistics pages read, the dumps); it runs once per build in a child process at low "
             "CPU priority and is stopped past this."),
@@ -120,6 +123,7 @@ class Settings:
     long_query: float = 0.25
     page_threads: int = 2
     page_cache_mb: int = 64
+    answer_cache_mb: int = 32
     build_file_time_limit: float = 300.0
     answer_cap_mb: int = 64
     worker_memory_mb: int = 0

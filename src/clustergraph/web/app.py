@@ -39,10 +39,12 @@ from clustergraph.web import (
     void,
 )
 from clustergraph.web import errors as web_errors
+from clustergraph.web.answer_cache import AnswerCache, AnswerCacheMiddleware
 from clustergraph.web.body_cap import BodyCap
 from clustergraph.web.openapi_responses import finalize
 from clustergraph.web.page_cache import PageCache, PageCacheMiddleware
 from clustergraph.web.page_lane import PageLane
+from clustergraph.web.protocol_lane import ProtocolLane
 from clustergraph.web.services import STATIC, Services, make_templates
 from clustergraph.web.write_guard import ReadOnlyCors, WriteLog, configure_write_log
 
@@ -79,6 +81,7 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
                          memory_mb=child_memory_mb(settings.worker_memory_mb, settings.workers))
     state = Services(settings, store, layout, LiveStore(store), pool, named, make_templates(), remote=remote,
                      page_cache=PageCache(settings.page_cache_mb * 2**20),
+                     answer_cache=AnswerCache(0 if remote else settings.answer_cache_mb * 2**20),
                      scratch=scratch)
 
     @contextlib.asynccontextmanager
@@ -125,8 +128,10 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     # Static files go gzipped to clients that accept it: the vendored editor is 1 MB as is, 0.3 MB gzipped.
     app.mount("/static", GZipMiddleware(StaticFiles(directory=str(STATIC)), minimum_size=1024), name="static")
+    app.add_middleware(ProtocolLane, services=state)  # innermost: /sparql without the router (see its module)
     app.add_middleware(PageLane, limit=settings.page_threads * PAGES_WAITING_PER_THREAD)  # uncached pages only
     app.add_middleware(PageCacheMiddleware, cache=state.page_cache)  # caches what the routes render
+    app.add_middleware(AnswerCacheMiddleware, cache=state.answer_cache)  # inside the body cap and CORS
     install_middleware(app, settings)
     install_openapi(app)
     return app

@@ -64,20 +64,31 @@ def error_response(request: Request, status: int, message: str) -> Response:
     return PlainTextResponse(message + "\n", status, headers=headers)
 
 
+def library_error_response(request: Request, exc: errors.ClusterGraphError) -> Response:
+    """The answer to a library error: its status (:data:`STATUS`) and message."""
+    return error_response(request, status_for(exc), str(exc))
+
+
+def http_error_response(request: Request, exc: StarletteHTTPException) -> Response:
+    """The answer to an HTTP error raised by Starlette or a middleware (e.g. the body cap's 408), with its
+    headers."""
+    message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+    response = error_response(request, exc.status_code, message)
+    for key, value in (exc.headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
 
     @app.exception_handler(errors.ClusterGraphError)
     async def _library(request: Request, exc: errors.ClusterGraphError) -> Response:
-        return error_response(request, status_for(exc), str(exc))
+        return library_error_response(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
-        response = error_response(request, exc.status_code, message)
-        for key, value in (exc.headers or {}).items():
-            response.headers[key] = value
-        return response
+        return http_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

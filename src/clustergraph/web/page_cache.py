@@ -115,23 +115,28 @@ class PageCacheMiddleware:
             await send(entry.fresh_start())
             await send({"type": "http.response.body", "body": entry.body})
             return
-        start: Message | None = None
-        parts: list[bytes] = []
-        size = 0
+        await self.app(scope, receive, recorder(self.cache, key, send))
 
-        async def recording_send(message: Message) -> None:
-            nonlocal start, size
-            if message["type"] == "http.response.start":
-                start = copy_start(message) if message["status"] == 200 else None
-            elif message["type"] == "http.response.body" and start is not None:
-                parts.append(message.get("body", b""))
-                size += len(parts[-1])
-                if size > MAX_ENTRY_BYTES:
-                    start = None
-                    parts.clear()
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False) \
-                    and start is not None:
-                self.cache.put(key, Entry(start, b"".join(parts)))
 
-        await self.app(scope, receive, recording_send)
+def recorder(cache: PageCache, key: tuple, send: Send) -> Send:
+    """A ``send`` that passes every message on and puts a complete 200 answer of at most MAX_ENTRY_BYTES into
+    ``cache`` under ``key``."""
+    start: Message | None = None
+    parts: list[bytes] = []
+    size = 0
+
+    async def recording_send(message: Message) -> None:
+        nonlocal start, size
+        if message["type"] == "http.response.start":
+            start = copy_start(message) if message["status"] == 200 else None
+        elif message["type"] == "http.response.body" and start is not None:
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
+            if size > MAX_ENTRY_BYTES:
+                start = None
+                parts.clear()
+        await send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False) and start is not None:
+            cache.put(key, Entry(start, b"".join(parts)))
+
+    return recording_send

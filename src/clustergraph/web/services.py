@@ -36,6 +36,7 @@ from clustergraph.querying.named import NamedQuery
 from clustergraph.querying.runner import QueryRunner
 from clustergraph.remote.store import ReadStore, RemoteStore
 from clustergraph.settings import Settings
+from clustergraph.web.answer_cache import AnswerCache
 from clustergraph.web.build_files import FOLDER, FORMAT, BuildFiles
 from clustergraph.web.loop_lag import LoopLagMonitor
 from clustergraph.web.page_cache import PageCache
@@ -61,6 +62,7 @@ class Services:
     scratch: Path | None = None  # a private folder for remote dumps
     warm_ups: list[Callable[[], None]] = field(default_factory=list)  # run once in the background at start
     page_cache: PageCache = field(default_factory=lambda: PageCache(0))
+    answer_cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     pinned_build: str | None = None  # in a build-files child: the build it computes for
     pinned_dir: Path | None = None
     build_files: BuildFiles = field(init=False, repr=False)

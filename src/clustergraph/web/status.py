@@ -34,6 +34,10 @@ class Status(BaseModel):
     page_cache_bytes: int
     page_cache_hits: int
     page_cache_misses: int
+    answer_cache_entries: int
+    answer_cache_bytes: int
+    answer_cache_hits: int
+    answer_cache_misses: int
     loop_lag_p50_ms: float | None
     loop_lag_p99_ms: float | None
     loop_lag_max_ms: float | None
@@ -57,5 +61,6 @@ LagSeconds = Query(None, gt=0, le=WINDOW_SECONDS,
 
 async def status(svc: Services = Depends(services), lag_seconds: float | None = LagSeconds) -> Status:
     window = lag_seconds or WINDOW_SECONDS
-    return Status(**svc.pool.status(), **svc.page_cache.stats(), **svc.loop_lag.summary(window).as_status(),
+    return Status(**svc.pool.status(), **svc.page_cache.stats(), **svc.answer_cache.stats(),
+                  **svc.loop_lag.summary(window).as_status(),
                   loop_lag_window_seconds=window, **svc.build_files.status())
