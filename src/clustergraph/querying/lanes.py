@@ -115,6 +115,8 @@ class Lanes:
         waiter = _Waiter(long, prefer_long)
         self._waiters.append(waiter)
         self._dispatch()
+        if waiter.granted.done():  # a free slot: no timer, no waiting
+            return waiter.granted.result()
         try:
             await asyncio.wait({waiter.granted}, timeout=max(deadline - time.monotonic(), 0))
         except BaseException:  # the request was cancelled (client gone): give back a slot granted meanwhile

@@ -37,6 +37,11 @@ LONG_NICE = 5  # CPU priority of the long workers (0 is normal; higher yields mo
 RECYCLE_MB = 160
 
 
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class QueryPool:
     """Worker processes over ``store_root``, ``reserved`` of them for short queries only (see the module
     docstring); :meth:`start` must run inside the serving event loop."""
@@ -143,8 +148,10 @@ class QueryPool:
         if slot == SHORT and self.lanes.is_long(key):
             self.lanes.release(slot)
             slot = await self.lanes.acquire(long=True, deadline=deadline)
+        idle = self._idle[slot]
         try:
-            worker = await asyncio.wait_for(self._idle[slot].get(), timeout=max(deadline - time.monotonic(), 0))
+            worker = idle.get_nowait() if not idle.empty() else \
+                await asyncio.wait_for(idle.get(), timeout=max(deadline - time.monotonic(), 0))
         except BaseException as exc:
             self.lanes.release(slot)
             if isinstance(exc, TimeoutError):
@@ -163,16 +170,18 @@ class QueryPool:
         try:
             if not worker.conn.poll(0):
                 loop = asyncio.get_running_loop()
-                readable = loop.create_future()
+                woken = loop.create_future()  # settled by the socket turning readable, or by the timer
                 fd = worker.conn.fileno()
-                loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+                loop.add_reader(fd, _settle, woken)
+                timer = loop.call_at(loop.time() + max(until - time.monotonic(), 0), _settle, woken)
                 try:
-                    await asyncio.wait({readable}, timeout=max(until - time.monotonic(), 0))
+                    await woken
                 finally:
+                    timer.cancel()
                     if not worker.conn.closed:  # a closed socket's number may already belong to another worker
                         loop.remove_reader(fd)
                         os.set_blocking(fd, True)  # uvloop makes a watched socket non-blocking; recv() reads on
-                if not readable.done():
+                if not worker.conn.poll(0):
                     return None
             return worker.conn.recv()
         except (EOFError, OSError) as exc:

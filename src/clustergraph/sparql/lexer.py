@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _TOKEN = re.compile(
@@ -34,8 +34,9 @@ _TOKEN = re.compile(
 _RUN_PART = re.compile(r"(?P<word>[^\W\d]\w*)|(?P<other>.)", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One significant token (a tuple: the web process lexes the head of every query it relays)."""
+
     kind: str
     text: str
     start: int
@@ -49,7 +50,7 @@ def decode_escapes(text: str) -> str:
     >>> decode_escapes(r"\UFFFFFFFF")
     '\\UFFFFFFFF'
     """
-    return _ESCAPE.sub(_decode_one, text)
+    return _ESCAPE.sub(_decode_one, text) if "\\" in text else text
 
 
 def _decode_one(match: re.Match[str]) -> str:

@@ -3,6 +3,7 @@ with content negotiation, a service description on a bare GET, a time limit per 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -10,6 +11,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from starlette.background import BackgroundTask
+from starlette.datastructures import URL
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from clustergraph.errors import BadRequest, NotAcceptable, UnsupportedMediaType
@@ -195,6 +197,7 @@ def time_limit(svc: Services, requested: str | None) -> float:
     return min(value, svc.settings.time_limit)
 
 
+@functools.lru_cache(maxsize=512)  # clients send few distinct Accept headers; parsing one costs more than a query
 def choose_media_types(header: str | None, *, form: str) -> tuple[str, str]:
     """(results media type, graph media type): strict for the query's form, a default for the other.
 
@@ -238,7 +241,18 @@ async def run_protocol_query(request: Request, svc: Services, req: ProtocolReque
 def endpoint_url(request: Request) -> str:
     """The URL the request reached, without query or fragment: what relative IRIs in a query or update resolve
     against, as ``oxigraph serve`` does."""
-    return str(request.url.replace(query="", fragment=""))
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+    server = scope.get("server")
+    return _endpoint_url(scope.get("scheme", "http"), host, tuple(server) if server else None,
+                         scope.get("root_path", ""), scope["path"])
+
+
+@functools.lru_cache(maxsize=256)
+def _endpoint_url(scheme: str, host: bytes, server: tuple | None, root_path: str, path: str) -> str:
+    scope = {"type": "http", "scheme": scheme, "server": server, "root_path": root_path, "path": path,
+             "query_string": b"", "headers": [(b"host", host)] if host else []}
+    return str(URL(scope=scope))
 
 
 def row_cap_for(rows: str | None, row_cap: int, form: str, results_type: str) -> int:
