@@ -44,7 +44,7 @@ from clustergraph.web.body_cap import BodyCap
 from clustergraph.web.openapi_responses import finalize
 from clustergraph.web.page_cache import PageCache, PageCacheMiddleware
 from clustergraph.web.page_lane import PageLane
-from clustergraph.web.protocol_lane import ProtocolLane
+from clustergraph.web.query_routes import QueryRoutes
 from clustergraph.web.services import STATIC, Services, make_templates
 from clustergraph.web.write_guard import ReadOnlyCors, WriteLog, configure_write_log
 
@@ -128,7 +128,7 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     # Static files go gzipped to clients that accept it: the vendored editor is 1 MB as is, 0.3 MB gzipped.
     app.mount("/static", GZipMiddleware(StaticFiles(directory=str(STATIC)), minimum_size=1024), name="static")
-    app.add_middleware(ProtocolLane, services=state)  # innermost: /sparql without the router (see its module)
+    app.add_middleware(QueryRoutes, services=state)  # innermost: /sparql and named queries without the router
     app.add_middleware(PageLane, limit=settings.page_threads * PAGES_WAITING_PER_THREAD)  # uncached pages only
     app.add_middleware(PageCacheMiddleware, cache=state.page_cache)  # caches what the routes render
     app.add_middleware(AnswerCacheMiddleware, cache=state.answer_cache)  # inside the body cap and CORS
