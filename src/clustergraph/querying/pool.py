@@ -37,9 +37,9 @@ LONG_NICE = 5  # CPU priority of the long workers (0 is normal; higher yields mo
 RECYCLE_MB = 160
 
 
-def _settle(future: asyncio.Future[None]) -> None:
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
     if not future.done():
-        future.set_result(None)
+        future.set_result(value)
 
 
 class QueryPool:
@@ -168,20 +168,20 @@ class QueryPool:
         :raises WorkerLost: when the worker process died.
         """
         try:
-            if not worker.conn.poll(0):
+            if not worker.readable():
                 loop = asyncio.get_running_loop()
-                woken = loop.create_future()  # settled by the socket turning readable, or by the timer
+                woken: asyncio.Future[bool] = loop.create_future()  # True: readable; False: the timer rang
                 fd = worker.conn.fileno()
-                loop.add_reader(fd, _settle, woken)
-                timer = loop.call_at(loop.time() + max(until - time.monotonic(), 0), _settle, woken)
+                loop.add_reader(fd, _settle, woken, True)
+                timer = loop.call_at(loop.time() + max(until - time.monotonic(), 0), _settle, woken, False)
                 try:
-                    await woken
+                    readable = await woken
                 finally:
                     timer.cancel()
                     if not worker.conn.closed:  # a closed socket's number may already belong to another worker
                         loop.remove_reader(fd)
                         os.set_blocking(fd, True)  # uvloop makes a watched socket non-blocking; recv() reads on
-                if not worker.conn.poll(0):
+                if not readable:
                     return None
             return worker.conn.recv()
         except (EOFError, OSError) as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -62,6 +63,10 @@ class Worker:
         )
         child.close()
         self.conn = Connection(parent.detach())
+        # asked before every read of an answer: one poll(2) on a registered descriptor, where Connection.poll
+        # builds and tears down a selector each time
+        self._poller = select.poll()
+        self._poller.register(self.conn.fileno(), select.POLLIN)
         try:
             self.stat_fd: int | None = os.open(f"/proc/{self.process.pid}/stat", os.O_RDONLY)
         except OSError:
@@ -74,6 +79,10 @@ class Worker:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def readable(self) -> bool:
+        """Whether a message (or the end of the connection) is waiting to be read, without waiting."""
+        return bool(self._poller.poll(0))
 
     def alive(self) -> bool:
         return self.process.poll() is None
