@@ -103,8 +103,7 @@ def _derive_and_validate(store: ox.Store, shapes: rdflib.Graph, sources: list[So
         labels, keys = labels_and_search_keys(store)
         seconds["labels"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        store.bulk_extend(labels)  # a fresh build directory nobody else reads: no transaction needed (2.5x faster)
-        store.bulk_extend(keys)
+        store.bulk_extend(labels + keys)  # a fresh build directory: no transaction needed (2.5x faster)
         seconds["add_labels"] = time.perf_counter() - mark
 
     report = validation.run(FileIndex(sources), meanwhile=add_derived)

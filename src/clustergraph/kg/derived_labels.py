@@ -14,6 +14,7 @@ store's names a second time after the labels are added.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
 from itertools import chain
 
@@ -161,35 +162,49 @@ class _Facts:
 
 def derive_labels(store: ox.Store) -> list[ox.Quad]:
     """One ``rdfs:label`` quad per unlabelled n-ary node of ``store``, in :data:`DERIVED_LABELS_GRAPH`."""
-    return _derive(store, _Names(store, {iri: scan(store, iri) for iri in _LABEL_PROPERTIES}))
+    return _derive(_read_facts(store), _Names(store, {iri: scan(store, iri) for iri in _LABEL_PROPERTIES}))
 
 
 def labels_and_search_keys(store: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """The derived labels of ``store`` (:func:`derive_labels`) and the search keys of every name once they are
     added (what :func:`~clustergraph.kg.search_keys.search_keys` gives after them), from one read of the names.
 
-    Neither is added to ``store``: it is only read, so validation queries may run on it meanwhile.
+    Neither is added to ``store``: it is only read, so validation queries may run on it meanwhile. The facts
+    of the n-ary nodes are read on a second thread while the names are (Oxigraph releases the GIL while it
+    evaluates a query).
     """
-    scans = {iri: scan(store, iri) for iri in dict.fromkeys(_LABEL_PROPERTIES + NAMING_PROPERTIES)}
-    labels = _derive(store, _Names(store, scans))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="derived-labels") as reader:
+        facts = reader.submit(_read_facts, store)
+        scans = {iri: scan(store, iri) for iri in dict.fromkeys(_LABEL_PROPERTIES + NAMING_PROPERTIES)}
+        labels = _derive(facts.result(), _Names(store, scans))
     derived = ((quad.subject, quad.object) for quad in labels)
     return labels, keys_for(chain(chain.from_iterable(scans[iri] for iri in NAMING_PROPERTIES), derived))
 
 
-def _derive(store: ox.Store, names: _Names) -> list[ox.Quad]:
-    graph = ox.NamedNode(DERIVED_LABELS_GRAPH)
-    quads = []
+def _read_facts(store: ox.Store) -> dict[str, dict[str, _Facts]]:
+    """The facts of each n-ary node of each kind, by the node's IRI."""
+    found: dict[str, dict[str, _Facts]] = {}
     for kind, query in _KINDS.items():
-        compose = _COMPOSERS[kind]
         solutions = _select(store, query)
         variables = [v.value for v in solutions.variables if v.value != "node"]
-        facts: dict[str, _Facts] = {}
+        facts = found[kind] = {}
         for row in solutions:
             node = row["node"]
-            if isinstance(node, ox.NamedNode) and node.value not in names.labelled:
+            if isinstance(node, ox.NamedNode):
                 facts.setdefault(node.value, _Facts()).add(row, variables)
+    return found
+
+
+def _derive(found: dict[str, dict[str, _Facts]], names: _Names) -> list[ox.Quad]:
+    """The label of each node of ``found`` that the data does not name."""
+    graph = ox.NamedNode(DERIVED_LABELS_GRAPH)
+    quads = []
+    for kind, facts in found.items():
+        compose = _COMPOSERS[kind]
         for iri, node_facts in facts.items():
-            quads.append(ox.Quad(ox.NamedNode(iri), RDFS_LABEL, ox.Literal(compose(node_facts, names), language="en"), graph))
+            if iri not in names.labelled:
+                label = ox.Literal(compose(node_facts, names), language="en")
+                quads.append(ox.Quad(ox.NamedNode(iri), RDFS_LABEL, label, graph))
     return quads
 
 

@@ -73,12 +73,15 @@ def keys_for(names: Iterable[tuple[Term, Term]]) -> list[ox.Quad]:
     for node, name in names:
         if not (isinstance(node, ox.NamedNode) and isinstance(name, ox.Literal)):
             continue
-        found = (node.value, name.value, name.language)
-        if not node.value.startswith(ID_NAMESPACE) or found in seen:
+        iri = node.value  # each read of .value makes a new Python string: read once
+        if not iri.startswith(ID_NAMESPACE):
+            continue
+        text, language = name.value, name.language
+        found = (iri, text, language)
+        if found in seen:
             continue
         seen.add(found)
-        key = f"{fold(name.value)}{SEPARATOR}{name.value}"
-        quads.append(ox.Quad(node, SEARCH_KEY, ox.Literal(key, language=name.language), graph))
+        quads.append(ox.Quad(node, SEARCH_KEY, ox.Literal(f"{fold(text)}{SEPARATOR}{text}", language=language), graph))
     return quads
 
 
