@@ -47,7 +47,9 @@ from common import (  # noqa: E402
 MIB = 1024 * 1024
 GROWTH = (1, 2, 4)
 STEP_TEXT = {"parse": "parse", "shapes": "read the shapes", "load": "parse + load into the store",
-             "validate": "validate (SHACL shapes)", "publish": "count, flush, publish"}
+             "labels": "derive labels and search keys (beside the first checks)",
+             "add_labels": "add them to the store", "search_keys": "search keys",
+             "validate": "validate (SHACL shapes; includes the two steps above)", "publish": "count, flush, publish"}
 
 
 # --- the child processes: one build or one bare bulk load, reporting JSON on the last stdout line ---------

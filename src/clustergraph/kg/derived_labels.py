@@ -5,26 +5,36 @@ strategic alignments are nodes no curator names, yet pages and query results sho
 ``rdfs:label`` composed from what it links to ("AFIL in BATMASS: participant (2024 report)", "EU contribution to
 BATMASS: €9,765,017"), written into :data:`DERIVED_LABELS_GRAPH` before validation, so the label shape sees them
 and the label always says what the facts say. A node that already has a label in the data keeps it.
+
+The build reads the names once for both jobs: :func:`labels_and_search_keys` gives the labels and the search
+keys of every name (:mod:`clustergraph.kg.search_keys`), the derived labels' included, without scanning the
+store's names a second time after the labels are added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 
 import pyoxigraph as ox
 
 from clustergraph.iris import GRAPH, PREFIXES
+from clustergraph.kg.search_keys import NAMING_PROPERTIES, Term, keys_for, scan
 
 DERIVED_LABELS_GRAPH = GRAPH + "derived-labels"
 RDFS_LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 
 _PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
-# Name of anything: its acronym, else its English (or untagged, else any) label, else its notation. Three plain
+# Name of anything: its acronym, else its English (or untagged, else any) label, else its notation. Plain
 # scans ranked in Python: one grouped UNION took 8 s at ECCP scale (180,000 named resources); these take 2.
+# The labels are the rows of skos:prefLabel|rdfs:label|dct:title: one scan per property, in that order, meets
+# each node's labels in the order the path did (Oxigraph evaluates the alternative one scan after the other),
+# and the scans of prefLabel and rdfs:label are the search keys' too.
 _ACRONYMS = "SELECT ?x ?v WHERE { ?x cg:acronym ?v }"
-_LABELS = "SELECT ?x ?v WHERE { ?x skos:prefLabel|rdfs:label|dct:title ?v }"
+_LABEL_PROPERTIES = (PREFIXES["skos"] + "prefLabel", PREFIXES["rdfs"] + "label", PREFIXES["dct"] + "title")
 _NOTATIONS = "SELECT ?x ?v WHERE { ?x skos:notation ?v }"
 # Short name of a source document: dct:alternative ("2024 report"), else its title.
 _DOCUMENTS = """
@@ -93,14 +103,14 @@ _AMOUNT_LINKS = {PREFIXES["cg"] + "euContribution": "to"}  # "EU contribution to
 
 
 class _Names:
-    """What to call a resource in a label, read once from the store."""
+    """What to call a resource in a label, read once from the store; ``scans`` holds the rows of each label
+    property (:func:`~clustergraph.kg.search_keys.scan`)."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, scans: dict[str, list[tuple[Term, Term]]]) -> None:
         acronyms = _values(store, _ACRONYMS)
         english: dict[str, str] = {}
         other: dict[str, str] = {}
-        for row in _select(store, _LABELS):
-            node, label = row["x"], row["v"]
+        for node, label in chain.from_iterable(scans[iri] for iri in _LABEL_PROPERTIES):
             if isinstance(node, ox.NamedNode) and isinstance(label, ox.Literal):
                 (english if label.language in (None, "en") else other).setdefault(node.value, label.value)
         self.codes = _values(store, _NOTATIONS)
@@ -152,20 +162,49 @@ class _Facts:
 
 def derive_labels(store: ox.Store) -> list[ox.Quad]:
     """One ``rdfs:label`` quad per unlabelled n-ary node of ``store``, in :data:`DERIVED_LABELS_GRAPH`."""
-    names = _Names(store)
-    graph = ox.NamedNode(DERIVED_LABELS_GRAPH)
-    quads = []
+    return _derive(_read_facts(store), _Names(store, {iri: scan(store, iri) for iri in _LABEL_PROPERTIES}))
+
+
+def labels_and_search_keys(store: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The derived labels of ``store`` (:func:`derive_labels`) and the search keys of every name once they are
+    added (what :func:`~clustergraph.kg.search_keys.search_keys` gives after them), from one read of the names.
+
+    Neither is added to ``store``: it is only read, so validation queries may run on it meanwhile. The facts
+    of the n-ary nodes are read on a second thread while the names are (Oxigraph releases the GIL while it
+    evaluates a query).
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="derived-labels") as reader:
+        facts = reader.submit(_read_facts, store)
+        scans = {iri: scan(store, iri) for iri in dict.fromkeys(_LABEL_PROPERTIES + NAMING_PROPERTIES)}
+        labels = _derive(facts.result(), _Names(store, scans))
+    derived = ((quad.subject, quad.object) for quad in labels)
+    return labels, keys_for(chain(chain.from_iterable(scans[iri] for iri in NAMING_PROPERTIES), derived))
+
+
+def _read_facts(store: ox.Store) -> dict[str, dict[str, _Facts]]:
+    """The facts of each n-ary node of each kind, by the node's IRI."""
+    found: dict[str, dict[str, _Facts]] = {}
     for kind, query in _KINDS.items():
-        compose = _COMPOSERS[kind]
         solutions = _select(store, query)
         variables = [v.value for v in solutions.variables if v.value != "node"]
-        facts: dict[str, _Facts] = {}
+        facts = found[kind] = {}
         for row in solutions:
             node = row["node"]
-            if isinstance(node, ox.NamedNode) and node.value not in names.labelled:
+            if isinstance(node, ox.NamedNode):
                 facts.setdefault(node.value, _Facts()).add(row, variables)
+    return found
+
+
+def _derive(found: dict[str, dict[str, _Facts]], names: _Names) -> list[ox.Quad]:
+    """The label of each node of ``found`` that the data does not name."""
+    graph = ox.NamedNode(DERIVED_LABELS_GRAPH)
+    quads = []
+    for kind, facts in found.items():
+        compose = _COMPOSERS[kind]
         for iri, node_facts in facts.items():
-            quads.append(ox.Quad(ox.NamedNode(iri), RDFS_LABEL, ox.Literal(compose(node_facts, names), language="en"), graph))
+            if iri not in names.labelled:
+                label = ox.Literal(compose(node_facts, names), language="en")
+                quads.append(ox.Quad(ox.NamedNode(iri), RDFS_LABEL, label, graph))
     return quads
 
 
@@ -284,4 +323,4 @@ def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
     return store.query(_PREFIXES + query, use_default_graph_as_union=True)  # type: ignore[return-value]
 
 
-__all__ = ["DERIVED_LABELS_GRAPH", "derive_labels", "format_money"]
+__all__ = ["DERIVED_LABELS_GRAPH", "derive_labels", "format_money", "labels_and_search_keys"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 
@@ -27,11 +28,11 @@ SEARCH_KEYS_GRAPH = GRAPH + "search-keys"
 SEARCH_KEY = ox.NamedNode(PREFIXES["cg"] + "searchKey")
 ID_NAMESPACE = BASE + "id/"
 SEPARATOR = "\t"
-# One plain scan per naming property (a path alternative under DISTINCT took 1.8 s at ECCP scale); the union
-# default graph repeats a name once per graph that states it, which the loop below drops.
-_NAMES = [f"SELECT ?x ?v WHERE {{ ?x <{iri}> ?v }}" for iri in (
-    PREFIXES["skos"] + "prefLabel", PREFIXES["skos"] + "altLabel", PREFIXES["rdfs"] + "label",
-    "http://schema.org/name")]
+# The naming properties, read with one plain scan each (a path alternative under DISTINCT took 1.8 s at ECCP
+# scale); the union default graph repeats a name once per graph that states it, which keys_for() drops.
+NAMING_PROPERTIES = (PREFIXES["skos"] + "prefLabel", PREFIXES["skos"] + "altLabel", PREFIXES["rdfs"] + "label",
+                     "http://schema.org/name")
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _SPACE = re.compile(r"\s+")
 
 
@@ -53,21 +54,35 @@ def fold(text: str) -> str:
 def search_keys(store: ox.Store) -> list[ox.Quad]:
     """One ``cg:searchKey`` quad per distinct name of each resource of the project namespace, in
     :data:`SEARCH_KEYS_GRAPH` (run after the derived labels are added, so those are searchable too)."""
+    return keys_for(row for iri in NAMING_PROPERTIES for row in scan(store, iri))
+
+
+def scan(store: ox.Store, predicate: str) -> list[tuple[Term, Term]]:
+    """Subject and object of every triple with ``predicate``, in any graph (one row per graph stating it),
+    in the store's order (by object, then subject)."""
+    rows = store.query(f"SELECT ?x ?v WHERE {{ ?x <{predicate}> ?v }}", use_default_graph_as_union=True)
+    return [(row[0], row[1]) for row in rows]  # type: ignore[union-attr, misc]
+
+
+def keys_for(names: Iterable[tuple[Term, Term]]) -> list[ox.Quad]:
+    """The search key quads of ``names``, (resource, name) pairs of the naming properties: one per distinct
+    literal name of a resource of the project namespace; other pairs are skipped."""
     graph = ox.NamedNode(SEARCH_KEYS_GRAPH)
     seen: set[tuple[str, str, str | None]] = set()
     quads = []
-    rows = (row for text in _NAMES for row in store.query(text, use_default_graph_as_union=True))  # type: ignore[union-attr]
-    for row in rows:
-        node, name = row[0], row[1]
+    for node, name in names:
         if not (isinstance(node, ox.NamedNode) and isinstance(name, ox.Literal)):
             continue
-        found = (node.value, name.value, name.language)
-        if not node.value.startswith(ID_NAMESPACE) or found in seen:
+        iri = node.value  # each read of .value makes a new Python string: read once
+        if not iri.startswith(ID_NAMESPACE):
+            continue
+        text, language = name.value, name.language
+        found = (iri, text, language)
+        if found in seen:
             continue
         seen.add(found)
-        key = f"{fold(name.value)}{SEPARATOR}{name.value}"
-        quads.append(ox.Quad(node, SEARCH_KEY, ox.Literal(key, language=name.language), graph))
+        quads.append(ox.Quad(node, SEARCH_KEY, ox.Literal(f"{fold(text)}{SEPARATOR}{text}", language=language), graph))
     return quads
 
 
-__all__ = ["SEARCH_KEYS_GRAPH", "SEARCH_KEY", "fold", "search_keys"]
+__all__ = ["NAMING_PROPERTIES", "SEARCH_KEY", "SEARCH_KEYS_GRAPH", "fold", "keys_for", "scan", "search_keys"]

@@ -4,12 +4,20 @@ Two engines give the same report: ``sparql`` (the default) runs the shapes compi
 (:mod:`clustergraph.kg.shacl`) inside the Oxigraph store the build has just loaded, in seconds at a million
 triples; ``pyshacl`` runs pySHACL over an in-memory rdflib graph, the reference the tests compare against,
 practical for small projects only.
+
+The build adds triples of its own (derived labels, search keys) while the ``sparql`` engine validates: a
+:class:`StoreValidation` runs the checks that cannot see those triples at the same time as the build computes
+them, and the checks that can see them once they are in the store, so the report is the one of validating the
+completed store.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+import threading
+from collections import deque
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +28,11 @@ import rdflib
 import rdflib.collection
 import rdflib.plugins.sparql
 from rdflib.namespace import SH
+from rdflib.paths import NegatedPath
+from rdflib.paths import Path as RdflibPath
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 
 from clustergraph.errors import ShapesError, ValidationFailed, Violation
 from clustergraph.iris import SHAPES, compact
@@ -66,13 +79,7 @@ def validate_store(store: ox.Store, shapes: rdflib.Graph, files: FileLocator, *,
 
     :raises ShapesError: for shapes the SPARQL engine cannot compile.
     """
-    report = ValidationReport()
-    for check, row in run_checks(store, shapes, threads=threads):
-        violation = _store_violation(check, row, files, shapes)
-        (report.violations if violation.severity == "Violation" else report.warnings).append(violation)
-    report.violations = _unique(report.violations)
-    report.warnings = _unique(report.warnings)
-    return report
+    return StoreValidation(store, shapes, threads=threads).run(files)
 
 
 Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]
@@ -82,6 +89,15 @@ def run_checks(store: ox.Store, shapes: rdflib.Graph, *, threads: int = 2) -> li
     """Every solution of every check compiled from ``shapes``, run on the union of the graphs of ``store``:
     the raw results (the check names its source shape, component and path; the row binds ``this`` and
     ``value``), before they become :class:`Violation` lines.
+
+    :raises ShapesError: for shapes the SPARQL engine cannot compile.
+    """
+    return _run(store, compile_store_checks(store, shapes), threads)
+
+
+def compile_store_checks(store: ox.Store, shapes: rdflib.Graph) -> list[Check]:
+    """The checks compiled from ``shapes``, planned with the classes and counts of ``store``, the SPARQL
+    constraints first (they scan most).
 
     :raises ShapesError: for shapes the SPARQL engine cannot compile.
     """
@@ -102,17 +118,151 @@ def run_checks(store: ox.Store, shapes: rdflib.Graph, *, threads: int = 2) -> li
 
     checks = compile_checks(shapes, subclasses=subclasses, count=count)
     checks.sort(key=lambda c: c.component != "sparql")  # the SPARQL constraints scan most: start them first
+    return checks
 
-    def run(check: Check) -> list[tuple[Check, Row]]:
-        try:
-            solutions = store.query(check.sparql, use_default_graph_as_union=True)
-        except SyntaxError as exc:
-            raise ShapesError(f"{_show(check.shape)}: the compiled check does not parse ({exc})") from exc
-        names = {v.value for v in solutions.variables}
-        return [(check, {n: row[n] for n in names}) for row in solutions]
 
+def _run(store: ox.Store, checks: list[Check], threads: int) -> list[tuple[Check, Row]]:
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        return [found for rows in pool.map(run, checks) for found in rows]
+        return [found for rows in pool.map(functools.partial(_solutions, store), checks) for found in rows]
+
+
+def _solutions(store: ox.Store, check: Check) -> list[tuple[Check, Row]]:
+    try:
+        solutions = store.query(check.sparql, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise ShapesError(f"{_show(check.shape)}: the compiled check does not parse ({exc})") from exc
+    names = {v.value for v in solutions.variables}
+    return [(check, {n: row[n] for n in names}) for row in solutions]
+
+
+class StoreValidation:
+    """One validation of ``store`` by the checks compiled from ``shapes``, while the caller may complete the
+    store with triples of its own.
+
+    ``adding`` names the properties (IRIs) of the triples the caller adds. :meth:`run` runs the caller's job
+    that computes and adds them on one of the validation's threads, and the checks that cannot match such a
+    triple on the others (Oxigraph releases the GIL while it evaluates a query, so they overlap the job's
+    Python work); only once the job has returned do the other checks run, ahead of the first checks left. The
+    report is the one validating the completed store gives: a first check cannot tell whether the added
+    triples are in the store, so whether it runs before, during or after the job does not change its results
+    (a query reads one snapshot of the store, and the job's triples are only ones it cannot match)::
+
+        validation = StoreValidation(store, shapes, adding=[RDFS_LABEL.value])
+        report = validation.run(files, meanwhile=lambda: store.bulk_extend(derive_labels(store)))
+
+    :raises ShapesError: for shapes the SPARQL engine cannot compile (when constructed), or a compiled check
+        that does not parse.
+    """
+
+    def __init__(self, store: ox.Store, shapes: rdflib.Graph, *, adding: Collection[str] = (),
+                 threads: int = 2) -> None:
+        self.store, self.shapes, self.threads = store, shapes, max(1, threads)
+        checks = compile_store_checks(store, shapes)
+        properties = frozenset(adding)
+        with ThreadPoolExecutor(max_workers=1) as reader:  # see _may_match
+            later = set(reader.submit(_later, checks, properties).result()) if properties else set()
+        self.first = [c for c in checks if id(c) not in later]
+        self.later = [c for c in checks if id(c) in later]
+
+    def run(self, files: FileLocator, *, meanwhile: Callable[[], None] | None = None) -> ValidationReport:
+        """Run every check, and ``meanwhile`` (the job that adds the triples) beside the first ones; report.
+
+        When ``meanwhile`` or a check fails, no other check starts and its error is raised.
+        """
+        pending = deque(self.first if meanwhile is not None else self.first + self.later)
+        rows: list[tuple[Check, Row]] = []
+        errors: list[BaseException] = []
+        state = threading.Condition()
+        added = meanwhile is None
+
+        def work(job: Callable[[], None] | None) -> None:
+            nonlocal added
+            try:
+                if job is not None:
+                    job()
+                    with state:
+                        pending.extendleft(reversed(self.later))  # the store is complete: these may run now
+                        added = True
+                        state.notify_all()
+                while True:
+                    with state:
+                        while not (pending or added or errors):
+                            state.wait()  # the first checks are done, the later ones wait for the job
+                        if errors or not pending:
+                            return
+                        check = pending.popleft()
+                    rows.extend(_solutions(self.store, check))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread below
+                with state:
+                    errors.append(exc)
+                    state.notify_all()
+
+        workers = [threading.Thread(target=work, args=(meanwhile if n == 0 else None,), name=f"validation-{n}")
+                   for n in range(self.threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if errors:
+            raise errors[0]
+        report = ValidationReport()
+        for check, row in rows:
+            violation = _store_violation(check, row, files, self.shapes)
+            (report.violations if violation.severity == "Violation" else report.warnings).append(violation)
+        report.violations = _unique(report.violations)
+        report.warnings = _unique(report.warnings)
+        return report
+
+
+def _later(checks: list[Check], properties: frozenset[str]) -> list[int]:
+    """The ids of the checks that may match a triple whose predicate is one of ``properties``.
+
+    Run it on a thread of its own: rdflib's parser keeps the exceptions of its backtracking in a cache, and
+    with them the frames of the stack they were raised on, which would keep the caller's store open.
+    """
+    return [id(check) for check in checks if _may_match(check, properties)]
+
+
+def _may_match(check: Check, properties: frozenset[str]) -> bool:
+    """Whether ``check`` may match a triple whose predicate is one of ``properties``: it names one, or (a
+    SHACL-SPARQL constraint) it matches triples of any predicate (a variable or a negated property set in
+    the predicate position) or reads a named graph. The compiler writes the SHACL Core checks with the full
+    IRI of every predicate they match (``sh:path``, targets, ``rdf:type``), so their text alone tells."""
+    if any(f"<{iri}>" in check.sparql for iri in properties):
+        return True
+    return check.component == "sparql" and _query_may_match(check.sparql, properties)
+
+
+@functools.lru_cache(maxsize=256)
+def _query_may_match(sparql: str, properties: frozenset[str]) -> bool:
+    try:
+        algebra = translateQuery(parseQuery(sparql)).algebra
+    except Exception:  # noqa: BLE001 - a query rdflib cannot read is run last, with the added triples in
+        return True
+    return _matches_any(algebra, properties)
+
+
+def _matches_any(node: object, properties: frozenset[str]) -> bool:
+    """Whether the rdflib SPARQL algebra ``node`` has a triple pattern or path step that may match one of
+    ``properties`` (named, a variable, a negated set), or a GRAPH or SERVICE pattern."""
+    if isinstance(node, CompValue):
+        if node.name in ("Graph", "ServiceGraphPattern"):
+            return True
+        if node.name == "BGP" and any(_step_matches(p, properties) for _, p, _ in dict.get(node, "triples", ())):
+            return True
+        return any(_matches_any(value, properties) for value in dict.values(node))
+    if isinstance(node, (list, tuple)):
+        return any(_matches_any(item, properties) for item in node)
+    return False
+
+
+def _step_matches(predicate: object, properties: frozenset[str]) -> bool:
+    if isinstance(predicate, (NegatedPath, rdflib.Variable)):
+        return True
+    if isinstance(predicate, RdflibPath):
+        steps = [getattr(predicate, "arg", None), getattr(predicate, "path", None), *getattr(predicate, "args", ())]
+        return any(_step_matches(step, properties) for step in steps if step is not None)
+    return str(predicate) in properties
 
 
 def _canonical_variables(pattern: str) -> str:
