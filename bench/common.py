@@ -6,6 +6,7 @@ Benchmarks never assert: each measures ours and its baseline in the same run and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -93,21 +94,23 @@ def timed(run: Callable[[], object], repeat: int, warmup: int = 1) -> list[float
 
 
 def synth_project(clusters: int = ECCP_CLUSTERS, scale: float = 1.0, seed: int = 42) -> Path:
-    """A project root (ontology, shapes, queries of this repository; synthetic data/) under ``.bench/``,
-    generated once and reused by later benchmarks of the same run."""
+    """A project root (ontology, shapes, queries of this repository; synthetic data/) under ``.bench/``. The data
+    is generated once and reused by later benchmarks; the ontology, shapes and queries are copied from the
+    repository on every call, so a benchmark always measures the current ones (a copy made once had kept
+    shapes two rounds old in the build benchmark)."""
     from clustergraph.synth import SynthConfig, generate
 
     root = WORK / f"project-{clusters}x{scale:g}-s{seed}"
     done = root / ".generated"
-    if done.exists():
-        return root
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
+    if not done.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        generate(SynthConfig(clusters=clusters, scale=scale, seed=seed), root / "data",
+                 reference=ROOT / "data" / "reference")
+        done.touch()
     for folder in ("ontology", "shapes", "queries"):
+        shutil.rmtree(root / folder, ignore_errors=True)
         shutil.copytree(ROOT / folder, root / folder)
-    generate(SynthConfig(clusters=clusters, scale=scale, seed=seed), root / "data",
-             reference=ROOT / "data" / "reference")
-    done.touch()
     return root
 
 
@@ -132,7 +135,8 @@ def built_store(project: Path) -> Path:
 
     store = project / ".store"
     marker = project / ".built"
-    if not marker.exists() or marker.read_text() != BUILT_WITH:  # absent, or made before the build added more
+    built_with = BUILT_WITH + _digest(project / "ontology")  # a store of an older ontology is rebuilt too
+    if not marker.exists() or marker.read_text() != built_with:  # absent, or made before the build added more
         shutil.rmtree(store, ignore_errors=True)
         root = StoreRoot(store)
         with root.lock():
@@ -144,8 +148,16 @@ def built_store(project: Path) -> Path:
             built.flush()
             del built
             root.publish(build_dir)
-        marker.write_text(BUILT_WITH)
+        marker.write_text(built_with)
     return store
+
+
+def _digest(folder: Path) -> str:
+    """A digest of the files under ``folder`` (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def write_section(name: str, title: str, body: str, targets: list[Target]) -> Path:
