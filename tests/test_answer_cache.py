@@ -13,11 +13,9 @@ JSON = "application/sparql-results+json"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, project_store_root):
-    copy = tmp_path_factory.mktemp("answer-cache") / "store"
-    shutil.copytree(project_store_root.path, copy, symlinks=True)
-    with start_server(copy, write_token=WRITE_TOKEN) as live:
-        yield live
+def server(writable_server):
+    """The session's server with a write token (the write test adds a graph of its own)."""
+    return writable_server
 
 
 def counts(client) -> tuple[int, int]:

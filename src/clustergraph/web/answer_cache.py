@@ -21,7 +21,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clustergraph.errors import StoreError
-from clustergraph.web.page_cache import PageCache, recorder
+from clustergraph.web.page_cache import PageCache, answer_or_record
 
 ANSWER_PATHS = ("/sparql",)
 ANSWER_PREFIXES = ("/api/queries/",)
@@ -80,12 +80,7 @@ class AnswerCacheMiddleware:
         headers = dict(scope["headers"])
         key = (build, scope["method"], scope["path"], scope["query_string"], body,
                *(headers.get(name, b"") for name in KEY_HEADERS))
-        entry = self.cache.get(key)
-        if entry is not None:
-            await send(entry.fresh_start())
-            await send({"type": "http.response.body", "body": entry.body})
-            return
-        await self.app(scope, receive, recorder(self.cache, key, send))
+        await answer_or_record(self.cache, key, self.app, scope, receive, send)
 
 
 async def _read_small_body(scope: Scope, receive: Receive) -> tuple[bytes | None, Receive]:

@@ -110,12 +110,18 @@ class PageCacheMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
-        entry = self.cache.get(key)
-        if entry is not None:
-            await send(entry.fresh_start())
-            await send({"type": "http.response.body", "body": entry.body})
-            return
-        await self.app(scope, receive, recorder(self.cache, key, send))
+        await answer_or_record(self.cache, key, self.app, scope, receive, send)
+
+
+async def answer_or_record(cache: PageCache, key: tuple, app: ASGIApp, scope: Scope, receive: Receive,
+                           send: Send) -> None:
+    """Send the answer ``cache`` keeps under ``key``, or let ``app`` answer and keep what it sends."""
+    entry = cache.get(key)
+    if entry is not None:
+        await send(entry.fresh_start())
+        await send({"type": "http.response.body", "body": entry.body})
+        return
+    await app(scope, receive, recorder(cache, key, send))
 
 
 def recorder(cache: PageCache, key: tuple, send: Send) -> Send:
