@@ -96,19 +96,27 @@ def _derive_and_validate(store: ox.Store, shapes: rdflib.Graph, sources: list[So
     progress("validating against the shapes (sparql), meanwhile labelling the n-ary nodes and writing the "
              "search keys of the names")
     start = time.perf_counter()
-    validation = StoreValidation(store, shapes, adding=[RDFS_LABEL.value, SEARCH_KEY.value])
+    validation = StoreValidation(store, shapes, adding=[RDFS_LABEL.value, SEARCH_KEY.value], literal_objects=True)
 
     def add_derived() -> None:
         mark = time.perf_counter()
         labels, keys = labels_and_search_keys(store)
         seconds["labels"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        store.bulk_extend(labels + keys)  # a fresh build directory: no transaction needed (2.5x faster)
+        add_quads(store, labels + keys)
         seconds["add_labels"] = time.perf_counter() - mark
 
     report = validation.run(FileIndex(sources), meanwhile=add_derived)
     seconds["validate"] = time.perf_counter() - start
     return report
+
+
+def add_quads(store: ox.Store, quads: list[ox.Quad]) -> None:
+    """Add ``quads`` (of named nodes and literals only: the derived labels and search keys) to the fresh build
+    store with the bulk loader: no transaction, 2.5x faster than ``extend``. They go in as N-Quads bytes, as
+    ``bulk_load`` releases the GIL while it loads and ``bulk_extend`` holds it, stopping the validation threads
+    from starting or finishing a check meanwhile (2 s at ECCP scale)."""
+    store.bulk_load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
 
 
 def _derive_then_validate(layout: Layout, store: ox.Store, shapes: rdflib.Graph, progress: Progress,

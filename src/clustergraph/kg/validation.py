@@ -139,7 +139,9 @@ class StoreValidation:
     """One validation of ``store`` by the checks compiled from ``shapes``, while the caller may complete the
     store with triples of its own.
 
-    ``adding`` names the properties (IRIs) of the triples the caller adds. :meth:`run` runs the caller's job
+    ``adding`` names the properties (IRIs) of the triples the caller adds; ``literal_objects`` says that all their
+    objects are literals (derived labels, search keys), so that a check that reads only IRI objects through a
+    variable predicate (the dangling-reference check) need not wait for them. :meth:`run` runs the caller's job
     that computes and adds them on one of the validation's threads, and the checks that cannot match such a
     triple on the others (Oxigraph releases the GIL while it evaluates a query, so they overlap the job's
     Python work); only once the job has returned do the other checks run, ahead of the first checks left. The
@@ -147,7 +149,7 @@ class StoreValidation:
     triples are in the store, so whether it runs before, during or after the job does not change its results
     (a query reads one snapshot of the store, and the job's triples are only ones it cannot match)::
 
-        validation = StoreValidation(store, shapes, adding=[RDFS_LABEL.value])
+        validation = StoreValidation(store, shapes, adding=[RDFS_LABEL.value], literal_objects=True)
         report = validation.run(files, meanwhile=lambda: store.bulk_extend(derive_labels(store)))
 
     :raises ShapesError: for shapes the SPARQL engine cannot compile (when constructed), or a compiled check
@@ -155,12 +157,12 @@ class StoreValidation:
     """
 
     def __init__(self, store: ox.Store, shapes: rdflib.Graph, *, adding: Collection[str] = (),
-                 threads: int = 2) -> None:
+                 literal_objects: bool = False, threads: int = 2) -> None:
         self.store, self.shapes, self.threads = store, shapes, max(1, threads)
         checks = compile_store_checks(store, shapes)
         properties = frozenset(adding)
         with ThreadPoolExecutor(max_workers=1) as reader:  # see _may_match
-            later = set(reader.submit(_later, checks, properties).result()) if properties else set()
+            later = set(reader.submit(_later, checks, properties, literal_objects).result()) if properties else set()
         self.first = [c for c in checks if id(c) not in later]
         self.later = [c for c in checks if id(c) in later]
 
@@ -214,46 +216,109 @@ class StoreValidation:
         return report
 
 
-def _later(checks: list[Check], properties: frozenset[str]) -> list[int]:
-    """The ids of the checks that may match a triple whose predicate is one of ``properties``.
+def _later(checks: list[Check], properties: frozenset[str], literal_objects: bool) -> list[int]:
+    """The ids of the checks that may match a triple whose predicate is one of ``properties`` (and, when
+    ``literal_objects``, whose object is a literal).
 
     Run it on a thread of its own: rdflib's parser keeps the exceptions of its backtracking in a cache, and
     with them the frames of the stack they were raised on, which would keep the caller's store open.
     """
-    return [id(check) for check in checks if _may_match(check, properties)]
+    return [id(check) for check in checks if _may_match(check, properties, literal_objects)]
 
 
-def _may_match(check: Check, properties: frozenset[str]) -> bool:
+def _may_match(check: Check, properties: frozenset[str], literal_objects: bool = False) -> bool:
     """Whether ``check`` may match a triple whose predicate is one of ``properties``: it names one, or (a
     SHACL-SPARQL constraint) it matches triples of any predicate (a variable or a negated property set in
     the predicate position) or reads a named graph. The compiler writes the SHACL Core checks with the full
-    IRI of every predicate they match (``sh:path``, targets, ``rdf:type``), so their text alone tells."""
+    IRI of every predicate they match (``sh:path``, targets, ``rdf:type``), so their text alone tells.
+
+    When the added triples all have literal objects (``literal_objects``), a triple pattern of a SHACL-SPARQL
+    constraint cannot match one if its object is an IRI, or a variable that a filter over the pattern's group
+    keeps to IRIs and blank nodes (``FILTER (isIRI(?o))``): every solution the triple would give is dropped.
+    """
     if any(f"<{iri}>" in check.sparql for iri in properties):
         return True
-    return check.component == "sparql" and _query_may_match(check.sparql, properties)
+    return check.component == "sparql" and _query_may_match(check.sparql, properties, literal_objects)
 
 
 @functools.lru_cache(maxsize=256)
-def _query_may_match(sparql: str, properties: frozenset[str]) -> bool:
+def _query_may_match(sparql: str, properties: frozenset[str], literal_objects: bool = False) -> bool:
     try:
         algebra = translateQuery(parseQuery(sparql)).algebra
     except Exception:  # noqa: BLE001 - a query rdflib cannot read is run last, with the added triples in
         return True
-    return _matches_any(algebra, properties)
+    return _matches_any(algebra, properties, frozenset() if literal_objects else None)
 
 
-def _matches_any(node: object, properties: frozenset[str]) -> bool:
+# Algebra nodes whose every solution keeps the bindings of the pattern below (a filter above them sees them).
+_KEEPS_BINDINGS = frozenset({"Join", "Union", "BGP", "Extend", "Distinct", "Reduced", "ToMultiSet", "OrderBy",
+                             "Filter", "Project"})
+_NOT_LITERAL_TESTS = frozenset({"Builtin_isIRI", "Builtin_isURI", "Builtin_isBLANK"})
+
+
+def _matches_any(node: object, properties: frozenset[str], not_literals: frozenset[str] | None) -> bool:
     """Whether the rdflib SPARQL algebra ``node`` has a triple pattern or path step that may match one of
-    ``properties`` (named, a variable, a negated set), or a GRAPH or SERVICE pattern."""
+    ``properties`` (named, a variable, a negated set), or a GRAPH or SERVICE pattern.
+
+    ``not_literals`` (None unless the added triples' objects are all literals) names the variables that a
+    filter above ``node`` keeps from being literals, through nodes that keep their solutions' bindings."""
     if isinstance(node, CompValue):
         if node.name in ("Graph", "ServiceGraphPattern"):
             return True
-        if node.name == "BGP" and any(_step_matches(p, properties) for _, p, _ in dict.get(node, "triples", ())):
+        if node.name in ("BGP", "TriplesBlock") and any(
+                _step_matches(p, properties) and _object_may_be_literal(p, o, not_literals)
+                for _, p, o in _triples(node)):
             return True
-        return any(_matches_any(value, properties) for value in dict.values(node))
+        below = not_literals
+        if not_literals is not None and node.name not in _KEEPS_BINDINGS:
+            below = frozenset()  # a LeftJoin, Minus, Group, Slice...: a dropped solution may change the rest
+        if not_literals is not None and node.name == "Project":
+            below = not_literals & {str(v) for v in dict.get(node, "PV", ())}
+        if below is not None and node.name == "Filter":
+            below = below | _kept_from_literals(node.expr)
+        if below and node.name == "Extend" and str(node.var) in below and isinstance(node.expr, rdflib.Variable):
+            below = below | {str(node.expr)}  # BIND (?object AS ?value): a literal ?object makes ?value one
+        return any(_matches_any(value, properties, below if key in ("p", "p1", "p2") else _reset(not_literals))
+                   for key, value in dict.items(node))
     if isinstance(node, (list, tuple)):
-        return any(_matches_any(item, properties) for item in node)
+        return any(_matches_any(item, properties, _reset(not_literals)) for item in node)
     return False
+
+
+def _reset(not_literals: frozenset[str] | None) -> frozenset[str] | None:
+    return None if not_literals is None else frozenset()
+
+
+def _triples(node: CompValue) -> list[tuple]:
+    """The (subject, predicate, object) patterns of a BGP, or of a triples block not yet translated (in an
+    EXISTS), whose lists hold subject, predicate, object, subject, ... in a row."""
+    if node.name == "BGP":
+        return list(dict.get(node, "triples", ()))
+    flat = [term for triple in dict.get(node, "triples", ()) for term in triple]
+    return [tuple(flat[i:i + 3]) for i in range(0, len(flat) - 2, 3)]
+
+
+def _object_may_be_literal(predicate: object, term: object, not_literals: frozenset[str] | None) -> bool:
+    """Whether a triple with a literal object may match the pattern (``predicate``, ``term``); a path may match it
+    in another place (``^p`` binds the object to the subject), so only a plain predicate or variable is read."""
+    if not_literals is None or not isinstance(predicate, (rdflib.URIRef, rdflib.Variable)):
+        return True
+    if isinstance(term, (rdflib.URIRef, rdflib.BNode)):
+        return False
+    return not (isinstance(term, rdflib.Variable) and str(term) in not_literals)
+
+
+def _kept_from_literals(expr: object) -> frozenset[str]:
+    """The variables that ``expr`` (a filter) is false or an error for when they are literals: those tested
+    by isIRI, isURI or isBlank among its top-level conjuncts."""
+    if isinstance(expr, CompValue) and expr.name == "ConditionalAndExpression":
+        found: frozenset[str] = frozenset()
+        for part in [expr.expr, *(expr.other or ())]:
+            found |= _kept_from_literals(part)
+        return found
+    if isinstance(expr, CompValue) and expr.name in _NOT_LITERAL_TESTS and isinstance(expr.arg, rdflib.Variable):
+        return frozenset({str(expr.arg)})
+    return frozenset()
 
 
 def _step_matches(predicate: object, properties: frozenset[str]) -> bool:

@@ -122,7 +122,10 @@ class ShapeCompiler(TargetParts, ComponentParts, SparqlParts):
     def _values_first(self, pattern: _Pattern, target: str) -> bool:
         if self.count is None or not pattern.binding:
             return True
-        return self.count(pattern.binding) <= 8 * self.count(target)
+        # The EXISTS test runs every branch of the target (a UNION of the shapes that share a property shape)
+        # for each triple tested: ten branches made provenance's check five times slower than target first.
+        branches = target.count(" UNION ") + 1
+        return self.count(pattern.binding) * branches <= 8 * self.count(target)
 
     def severity(self, shape: rdflib.term.Node) -> str:
         return str(self.g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
