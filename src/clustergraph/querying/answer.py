@@ -93,6 +93,25 @@ class Answer:
         return b"".join([chunk async for chunk in self.chunks()])
 
 
+@dataclass
+class WholeAnswer:
+    """An answer that came from its worker in one message: the worker is back in the pool already."""
+
+    kind: str
+    truncated: bool
+    body: bytes
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self.body:
+            yield self.body
+
+    async def read_all(self) -> bytes:
+        return self.body
+
+    def close(self) -> None:
+        """Nothing to give back."""
+
+
 def error_from(message: tuple) -> errors.ClusterGraphError:
     """The typed error of an ``("error", kind, text)`` message."""
     _, kind, text = message

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from clustergraph import errors
 from clustergraph.limits import ran_out_of_memory
-from clustergraph.querying.answer import Answer, error_from
+from clustergraph.querying.answer import Answer, WholeAnswer, error_from
 from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
 from clustergraph.querying.processes import Lease, Worker
 from clustergraph.querying.worker import QueryJob
@@ -47,11 +47,11 @@ class QueryPool:
     docstring); :meth:`start` must run inside the serving event loop."""
 
     def __init__(self, store_root: Path, *, size: int, reserved: int = 2, long_after: float = 0.25,
-                 memory_mb: int = 0) -> None:
+                 memory_mb: int = 0, parallel: int = 0) -> None:
         self.store_root = store_root
         self.memory_mb = memory_mb  # each worker's cap (clustergraph.limits); 0: none
         self.size = size
-        self.lanes = Lanes(size, reserved=reserved, long_after=long_after)
+        self.lanes = Lanes(size, reserved=reserved, long_after=long_after, parallel=parallel)
         self.restarted = 0
         self.recycled = 0  # workers replaced because they held more than RECYCLE_MB after a query
         self._idle: dict[str, asyncio.Queue[Worker]] = {}
@@ -89,7 +89,7 @@ class QueryPool:
         return {**self.lanes.snapshot(), "live_workers": len(self.worker_pids()),
                 "restarted_as_long": self.restarted, "recycled_for_memory": self.recycled}
 
-    async def run(self, job: QueryJob, *, time_limit: float) -> Answer:
+    async def run(self, job: QueryJob, *, time_limit: float) -> Answer | WholeAnswer:
         """Send ``job`` to a worker of its lane and wait for the head of its answer.
 
         :raises ServerBusy: when no worker it may use frees up within the time limit.
@@ -121,6 +121,8 @@ class QueryPool:
             if message[0] != "meta":
                 self.lanes.remember(key, lease.cost())
                 self.release(lease, healthy=True)
+                if message[0] == "whole":
+                    return WholeAnswer(kind=message[1], truncated=message[2], body=message[3])
                 raise error_from(message)
             return Answer(self, lease, deadline, time_limit, kind=message[1], truncated=message[2])
 

@@ -1,8 +1,8 @@
 """The child side of the query pool: a process that runs one query at a time over the store, read-only.
 
-It receives a :class:`QueryJob` on its pipe and answers with messages: ``("meta", kind, truncated)``, then
-``("chunk", bytes)`` pieces of the serialised answer, then ``("end",)``; or ``("error", kind, message)``
-at any point. The parent kills the process when the time limit passes, which is the only way to stop a
+It receives a :class:`QueryJob` on its pipe and answers with one message ``("whole", kind, truncated, bytes)``
+when the serialised answer is shorter than CHUNK_BYTES (most are), else with ``("meta", kind, truncated)``, then
+``("chunk", bytes)`` pieces, then ``("end",)``; or with ``("error", kind, message)`` at any point. The parent kills the process when the time limit passes, which is the only way to stop a
 blocking Oxigraph operator (GROUP BY, ORDER BY) and give its CPU back.
 """
 
@@ -47,24 +47,43 @@ class QueryJob:
     base_iri: str | None = None  # what relative IRIs in the query resolve against (the endpoint's URL)
 
 
-class ChunkSender:
-    """A binary file-like object that hands what is written to it to ``send`` as ``("chunk", bytes)``
-    messages of about CHUNK_BYTES (over the worker's pipe, or onto the remote runner's queue)."""
+class AnswerSender:
+    """The binary file an answer is written to in a worker: it sends a short answer as one ``whole`` message (one
+    pickle and one wake-up of the web process instead of three), a longer one as ``meta``, ``chunk`` pieces of
+    about CHUNK_BYTES and ``end``, the head going out with the first piece."""
 
     def __init__(self, send: Callable[[tuple], None]) -> None:
         self.send = send
+        self.head: tuple[str, bool] = ("solutions", False)
         self.buffer = bytearray()
+        self.streaming = False
+
+    def start(self, kind: str, truncated: bool) -> None:
+        self.head = (kind, truncated)
 
     def write(self, data: bytes) -> int:
         self.buffer += data
         if len(self.buffer) >= CHUNK_BYTES:
-            self.flush()
+            self._send_buffer()
         return len(data)
 
     def flush(self) -> None:
+        """Nothing: a writer's flush must not turn a short answer into a stream."""
+
+    def _send_buffer(self) -> None:
+        if not self.streaming:
+            self.send(("meta", *self.head))
+            self.streaming = True
         if self.buffer:
             self.send(("chunk", bytes(self.buffer)))
             self.buffer.clear()
+
+    def finish(self) -> None:
+        if self.streaming:
+            self._send_buffer()
+            self.send(("end",))
+        else:
+            self.send(("whole", *self.head, bytes(self.buffer)))
 
 
 def main(conn: Connection, store_root: str) -> None:
@@ -90,11 +109,9 @@ def main(conn: Connection, store_root: str) -> None:
 
 def _answer(conn: Connection, live: LiveStore, job: QueryJob) -> None:
     inspect_query(job.sparql)  # the whole text is read here, in the killable worker, not in the web process
-    sender = ChunkSender(conn.send)
-    write_answer(run(live, job), job, lambda kind, truncated: conn.send(("meta", kind, truncated)), sender,
-                 rerun=lambda: run(live, job))
-    sender.flush()
-    conn.send(("end",))
+    sender = AnswerSender(conn.send)
+    write_answer(run(live, job), job, sender.start, sender, rerun=lambda: run(live, job))
+    sender.finish()
 
 
 def write_answer(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple], job: QueryJob,

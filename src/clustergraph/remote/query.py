@@ -29,9 +29,9 @@ import time
 from collections.abc import AsyncIterator
 
 from clustergraph import errors
-from clustergraph.querying.answer import error_from
+from clustergraph.querying.answer import WholeAnswer, error_from
 from clustergraph.querying.lanes import LONG, SHORT, Lanes, query_key
-from clustergraph.querying.worker import ChunkSender, QueryJob, write_answer
+from clustergraph.querying.worker import AnswerSender, QueryJob, write_answer
 from clustergraph.remote.store import RemoteStore
 from clustergraph.sparql.lexer import has_relative_iri
 
@@ -45,8 +45,8 @@ class _Cancelled(Exception):
 class _Job:
     """One query in flight: the thread producing it and the queue of messages it sends to the event loop.
 
-    Messages are the worker protocol's: ``("meta", kind, truncated)``, ``("chunk", bytes)``, ``("end",)``,
-    ``("error", kind, text)``.
+    Messages are the worker protocol's: ``("whole", kind, truncated, bytes)``, or ``("meta", kind, truncated)``,
+    ``("chunk", bytes)`` pieces and ``("end",)``; or ``("error", kind, text)``.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -126,7 +126,7 @@ class RemoteQueryRunner:
         """Lane counts of the queries in flight to the server."""
         return self.lanes.snapshot()
 
-    async def run(self, job: QueryJob, *, time_limit: float) -> RemoteAnswer:
+    async def run(self, job: QueryJob, *, time_limit: float) -> RemoteAnswer | WholeAnswer:
         """Send ``job`` to the server and wait for the head of its answer.
 
         :raises ServerBusy: when no slot frees up within the time limit.
@@ -164,6 +164,8 @@ class RemoteQueryRunner:
         except BaseException:
             flight.cancel.set()
             raise
+        if message[0] == "whole":
+            return WholeAnswer(kind=message[1], truncated=message[2], body=message[3])
         if message[0] != "meta":
             flight.cancel.set()
             raise error_from(message)
@@ -178,10 +180,9 @@ class RemoteQueryRunner:
                 named_graphs=list(job.named_graphs) if job.named_graphs is not None else None,
                 time_limit=time_limit,
             ) as result:
-                sender = ChunkSender(flight.send)
-                write_answer(result, job, lambda kind, truncated: flight.send(("meta", kind, truncated)), sender)
-                sender.flush()
-            flight.send(("end",))
+                sender = AnswerSender(flight.send)
+                write_answer(result, job, sender.start, sender)
+                sender.finish()
         except _Cancelled:
             pass
         except errors.ClusterGraphError as exc:
