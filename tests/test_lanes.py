@@ -44,30 +44,6 @@ def test_short_queries_use_long_slots_when_their_own_are_taken() -> None:
     assert run(scenario()) == [SHORT, LONG, LONG]
 
 
-def test_past_the_parallel_bound_short_queries_wait_for_a_short_slot() -> None:
-    """With as many queries running as cores (``parallel``), a short query waits for a short slot rather than
-    start a third process on two cores; long queries keep their own slots, and below the bound an idle long slot
-    is taken as before."""
-    async def scenario() -> None:
-        soon = lambda seconds: time.monotonic() + seconds  # noqa: E731
-        lanes = Lanes(4, reserved=2, long_after=0.5, parallel=2)
-        assert [await lanes.acquire(long=False, deadline=soon(1)) for _ in range(2)] == [SHORT, SHORT]
-        with pytest.raises(errors.ServerBusy):
-            await lanes.acquire(long=False, deadline=soon(0.2))
-        assert lanes.snapshot()["busy_long_slots"] == 0, "the long slots stayed idle"
-        assert await lanes.acquire(long=True, deadline=soon(1)) == LONG, "long queries are not held by the bound"
-        waiter = asyncio.ensure_future(lanes.acquire(long=False, deadline=soon(1)))
-        await asyncio.sleep(0.05)
-        assert not waiter.done()
-        lanes.release(SHORT)
-        assert await waiter == SHORT
-
-        wider = Lanes(4, reserved=2, long_after=0.5, parallel=3)
-        assert [await wider.acquire(long=False, deadline=soon(1)) for _ in range(3)] == [SHORT, SHORT, LONG]
-
-    run(scenario())
-
-
 def test_a_query_never_seen_takes_a_free_long_slot_first() -> None:
     async def scenario() -> list[str]:
         lanes = Lanes(3, reserved=1, long_after=0.5)

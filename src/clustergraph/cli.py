@@ -228,7 +228,6 @@ def serve(
     workers: Annotated[Optional[int], typer.Option(help=_setting_help("workers"))] = None,
     reserved_workers: Annotated[Optional[int], typer.Option(help=_setting_help("reserved_workers"))] = None,
     long_query: Annotated[Optional[float], typer.Option(help=_setting_help("long_query"))] = None,
-    parallel_queries: Annotated[Optional[int], typer.Option(help=_setting_help("parallel_queries"))] = None,
     page_threads: Annotated[Optional[int], typer.Option(help=_setting_help("page_threads"))] = None,
     page_cache_mb: Annotated[Optional[int], typer.Option(help=_setting_help("page_cache_mb"))] = None,
     answer_cache_mb: Annotated[Optional[int], typer.Option(help=_setting_help("answer_cache_mb"))] = None,
@@ -253,8 +252,7 @@ def serve(
 
     overrides = {"host": host, "port": port, "base_iri": base_iri, "time_limit": time_limit, "row_cap": row_cap,
                  "body_cap": body_cap, "workers": workers, "reserved_workers": reserved_workers,
-                 "long_query": long_query, "parallel_queries": parallel_queries, "page_threads": page_threads,
-                 "page_cache_mb": page_cache_mb,
+                 "long_query": long_query, "page_threads": page_threads, "page_cache_mb": page_cache_mb,
                  "answer_cache_mb": answer_cache_mb,
                  "build_file_time_limit": build_file_time_limit, "worker_memory_mb": worker_memory_mb,
                  "answer_cap_mb": answer_cap_mb,

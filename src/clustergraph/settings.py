@@ -79,9 +79,6 @@ SETTINGS: tuple[Setting, ...] = (
             "so heavy work cannot starve light work. At most workers - 1 are kept (fewer workers lower it)."),
     Setting("long_query", float, 0.25, "Seconds after which a running query counts as long: it moves to a long slot, "
             "or is restarted in one when they are all taken, and its text is remembered as long."),
-    Setting("parallel_queries", int, 0, "Most queries running at once before a query not known to be long waits "
-            "for a short worker rather than take an idle long one (0: the machine's CPU cores); more processes than "
-            "cores only share them, and each answer costs more CPU."),
     Setting("page_threads", int, 2, "Threads rendering pages and linked data at once; Python runs one at a time, so "
             "more only slow down the event loop that relays query answers."),
     Setting("page_cache_mb", int, 64, "Memory for rendered pages and linked-data documents of the current build "
@@ -124,7 +121,6 @@ class Settings:
     workers: int = 4
     reserved_workers: int = 2
     long_query: float = 0.25
-    parallel_queries: int = 0
     page_threads: int = 2
     page_cache_mb: int = 64
     answer_cache_mb: int = 32
@@ -185,8 +181,6 @@ def load_settings(
         raise SettingsError("page_threads must be at least 1")
     if settings.long_query <= 0:
         raise SettingsError("long_query must be more than 0 seconds")
-    if settings.parallel_queries < 0:
-        raise SettingsError("parallel_queries must be 0 (the CPU cores) or more")
     if settings.time_limit <= 0:
         raise SettingsError("time_limit must be more than 0 seconds")
     if not settings.base_iri.endswith("/"):

@@ -4,8 +4,7 @@ There are ``size`` slots. ``reserved`` of them are *short* slots, which only sho
 other ``long_share`` are *long* slots, open to both kinds. A query is *long* once it has been seen running
 past ``long_after`` seconds: its text is then remembered (a bounded LRU of digests), and the next run of the
 same text waits for a long slot at once. A short query takes a free short slot if there is one, else a free
-long slot while fewer than ``parallel`` queries run (0: no such bound): past the machine's cores, more processes
-at once only share the same cores and each answer costs more CPU, so it waits for a short slot instead.
+long slot.
 
 Waiters are served in arrival order, except that a waiter who cannot use the free slot (a long query when
 only a short slot is free) lets the ones behind it pass. So under any mix, short queries always have their
@@ -46,9 +45,8 @@ class _Waiter:
 class Lanes:
     """Slot accounting for short and long queries (call from one event loop only; not thread-safe)."""
 
-    def __init__(self, size: int, *, reserved: int, long_after: float, parallel: int = 0) -> None:
+    def __init__(self, size: int, *, reserved: int, long_after: float) -> None:
         self.size = size
-        self.parallel = parallel
         self.reserved = max(0, min(reserved, size - 1))
         self.long_share = size - self.reserved
         self.long_after = long_after
@@ -90,12 +88,7 @@ class Lanes:
         if waiter.long:
             return LONG if self._free(LONG) > 0 else None
         order = (LONG, SHORT) if waiter.prefer_long else (SHORT, LONG)
-        return next((kind for kind in order if self._free(kind) > 0 and (kind == SHORT or self._below_parallel())),
-                    None)
-
-    def _below_parallel(self) -> bool:
-        """Whether a query not known to be long may take a long slot: fewer than ``parallel`` run."""
-        return not self.parallel or self.busy[SHORT] + self.busy[LONG] < self.parallel
+        return next((kind for kind in order if self._free(kind) > 0), None)
 
     def _dispatch(self) -> None:
         """Hand free slots to waiters in arrival order, letting a waiter pass one who cannot use them."""

@@ -47,11 +47,11 @@ class QueryPool:
     docstring); :meth:`start` must run inside the serving event loop."""
 
     def __init__(self, store_root: Path, *, size: int, reserved: int = 2, long_after: float = 0.25,
-                 memory_mb: int = 0, parallel: int = 0) -> None:
+                 memory_mb: int = 0) -> None:
         self.store_root = store_root
         self.memory_mb = memory_mb  # each worker's cap (clustergraph.limits); 0: none
         self.size = size
-        self.lanes = Lanes(size, reserved=reserved, long_after=long_after, parallel=parallel)
+        self.lanes = Lanes(size, reserved=reserved, long_after=long_after)
         self.restarted = 0
         self.recycled = 0  # workers replaced because they held more than RECYCLE_MB after a query
         self._idle: dict[str, asyncio.Queue[Worker]] = {}

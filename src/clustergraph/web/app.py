@@ -4,7 +4,6 @@ No module-level app or store."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import tempfile
 import threading
@@ -78,7 +77,7 @@ def create_app(settings: Settings, store: StoreRoot, *, layout: Layout) -> FastA
         scratch = Path(tempfile.mkdtemp(prefix="clustergraph-remote-"))
     else:
         pool = QueryPool(store.path, size=settings.workers, reserved=settings.reserved_workers,
-                         long_after=settings.long_query, parallel=settings.parallel_queries or os.cpu_count() or 0,
+                         long_after=settings.long_query,
                          memory_mb=child_memory_mb(settings.worker_memory_mb, settings.workers))
     state = Services(settings, store, layout, LiveStore(store), pool, named, make_templates(), remote=remote,
                      page_cache=PageCache(settings.page_cache_mb * 2**20),
