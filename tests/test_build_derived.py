@@ -145,7 +145,7 @@ def test_checks_that_may_see_the_added_triples_run_after_them():
     validation = StoreValidation(store, shapes, adding=[RDFS_LABEL.value, SEARCH_KEY.value])
     assert sorted(str(c.shape) for c in validation.later) == ["urn:ex:Busy", "urn:ex:Named"]
     assert len(validation.first) == 2
-    def add() -> None:
+    def add(added) -> None:
         store.bulk_extend([ox.Quad(ox.NamedNode("urn:ex:a"), RDFS_LABEL, ox.Literal("A"), ox.NamedNode("urn:ex:d"))])
 
     report = validation.run(NoFiles(), meanwhile=add)
@@ -165,7 +165,7 @@ def test_a_failing_job_stops_the_validation_and_raises_its_error():
     shapes = rdflib.Graph().parse(data=SHAPES, format="turtle")
     validation = StoreValidation(_store(), shapes, adding=[RDFS_LABEL.value], threads=2)
 
-    def fail() -> None:
+    def fail(added) -> None:
         raise RuntimeError("no labels today")
 
     with pytest.raises(RuntimeError, match="no labels today"):
@@ -234,7 +234,7 @@ def test_the_dangling_reference_check_runs_beside_the_derived_triples_and_still_
     assert "DanglingReferenceShape" not in {str(c.shape).rsplit("#")[-1] for c in validation.later}
     labels, keys = labels_and_search_keys(store)
     assert all(isinstance(q.object, ox.Literal) for q in labels + keys), "what literal_objects promises"
-    report = validation.run(NoFiles(), meanwhile=lambda: store.bulk_extend(labels + keys))
+    report = validation.run(NoFiles(), meanwhile=lambda added: store.bulk_extend(labels + keys))
     sequential = _loaded(project)
     _step_by_step(sequential)
     expected = StoreValidation(sequential, shapes_graph).run(NoFiles())
@@ -256,3 +256,41 @@ def test_the_derived_triples_go_in_by_the_bulk_loader_unchanged(tmp_path):
     add_quads(store, labels + keys)
     assert len(store) == before + len(set(labels + keys))
     assert all(q in store for q in labels + keys)
+
+
+def test_a_check_waiting_for_some_added_properties_runs_once_they_are_in(monkeypatch):
+    """The label check waits for the labels only: it runs once the job says they are in, while the job goes on to
+    add the search keys; a check that may match any predicate waits for the job to return."""
+    import clustergraph.kg.validation as validation_module
+
+    shapes = rdflib.Graph().parse(data=SHAPES, format="turtle")
+    store = _store()
+    ran: list[str] = []
+    named_ran = threading.Event()
+    solutions = validation_module._solutions
+
+    def recorded(store, check):
+        found = solutions(store, check)
+        ran.append(str(check.shape))
+        if str(check.shape) == "urn:ex:Named":
+            named_ran.set()
+        return found
+
+    monkeypatch.setattr(validation_module, "_solutions", recorded)
+    validation = StoreValidation(store, shapes, adding=[RDFS_LABEL.value, SEARCH_KEY.value])
+    assert validation.waits[id(next(c for c in validation.later if str(c.shape) == "urn:ex:Named"))] == {
+        RDFS_LABEL.value}
+    seen_before_return: list[str] = []
+
+    def job(added) -> None:
+        store.bulk_extend([ox.Quad(ox.NamedNode("urn:ex:a"), RDFS_LABEL, ox.Literal("A"), ox.NamedNode("urn:ex:d"))])
+        added([RDFS_LABEL.value])
+        assert named_ran.wait(10), "the label check ran while the job went on"
+        seen_before_return.extend(ran)
+        store.bulk_extend([ox.Quad(ox.NamedNode("urn:ex:a"), SEARCH_KEY, ox.Literal("a"), ox.NamedNode("urn:ex:k"))])
+
+    report = validation.run(NoFiles(), meanwhile=job)
+    assert "urn:ex:Busy" not in seen_before_return, "a check of any predicate waits for the whole job"
+    assert "urn:ex:Busy" in ran
+    found = {(v.focus, v.message) for v in report.violations}
+    assert ("urn:ex:a", "needs a label") not in found and ("urn:ex:b", "needs a label") in found

@@ -165,11 +165,13 @@ def derive_labels(store: ox.Store) -> list[ox.Quad]:
     return _derive(_read_facts(store), _Names(store, {iri: scan(store, iri) for iri in _LABEL_PROPERTIES}))
 
 
-def labels_and_search_keys(store: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
+def labels_and_search_keys(store: ox.Store, *, labelled: Callable[[list[ox.Quad]], None] | None = None,
+                           ) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """The derived labels of ``store`` (:func:`derive_labels`) and the search keys of every name once they are
     added (what :func:`~clustergraph.kg.search_keys.search_keys` gives after them), from one read of the names.
 
-    Neither is added to ``store``: it is only read, so validation queries may run on it meanwhile. The facts
+    Neither is added to ``store`` here: it is only read, so validation queries may run on it meanwhile; given
+    ``labelled``, it is called with the labels before the keys are computed (the build adds them then). The facts
     of the n-ary nodes are read on a second thread while the names are (Oxigraph releases the GIL while it
     evaluates a query).
     """
@@ -177,6 +179,8 @@ def labels_and_search_keys(store: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad
         facts = reader.submit(_read_facts, store)
         scans = {iri: scan(store, iri) for iri in dict.fromkeys(_LABEL_PROPERTIES + NAMING_PROPERTIES)}
         labels = _derive(facts.result(), _Names(store, scans))
+    if labelled is not None:
+        labelled(labels)
     derived = ((quad.subject, quad.object) for quad in labels)
     return labels, keys_for(chain(chain.from_iterable(scans[iri] for iri in NAMING_PROPERTIES), derived))
 

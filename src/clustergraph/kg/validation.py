@@ -83,6 +83,7 @@ def validate_store(store: ox.Store, shapes: rdflib.Graph, files: FileLocator, *,
 
 
 Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]
+Added = Callable[[Collection[str]], None]  # what a job that adds triples calls once those of some properties are in
 
 
 def run_checks(store: ox.Store, shapes: rdflib.Graph, *, threads: int = 2) -> list[tuple[Check, Row]]:
@@ -150,7 +151,7 @@ class StoreValidation:
     (a query reads one snapshot of the store, and the job's triples are only ones it cannot match)::
 
         validation = StoreValidation(store, shapes, adding=[RDFS_LABEL.value], literal_objects=True)
-        report = validation.run(files, meanwhile=lambda: store.bulk_extend(derive_labels(store)))
+        report = validation.run(files, meanwhile=lambda added: store.bulk_extend(derive_labels(store)))
 
     :raises ShapesError: for shapes the SPARQL engine cannot compile (when constructed), or a compiled check
         that does not parse.
@@ -162,28 +163,44 @@ class StoreValidation:
         checks = compile_store_checks(store, shapes)
         properties = frozenset(adding)
         with ThreadPoolExecutor(max_workers=1) as reader:  # see _may_match
-            later = set(reader.submit(_later, checks, properties, literal_objects).result()) if properties else set()
-        self.first = [c for c in checks if id(c) not in later]
-        self.later = [c for c in checks if id(c) in later]
+            self.waits = reader.submit(_waits, checks, properties, literal_objects).result() if properties else {}
+        self.first = [c for c in checks if id(c) not in self.waits]
+        self.later = [c for c in checks if id(c) in self.waits]
+        self.properties = properties
 
-    def run(self, files: FileLocator, *, meanwhile: Callable[[], None] | None = None) -> ValidationReport:
+    def run(self, files: FileLocator, *, meanwhile: Callable[[Added], None] | None = None) -> ValidationReport:
         """Run every check, and ``meanwhile`` (the job that adds the triples) beside the first ones; report.
+
+        The job is called with ``added``: calling ``added(properties)`` says that every triple it adds with those
+        properties is in the store, and releases the checks that wait for those properties only (the rest
+        wait until the job returns).
 
         When ``meanwhile`` or a check fails, no other check starts and its error is raised.
         """
         pending = deque(self.first if meanwhile is not None else self.first + self.later)
+        waiting = list(self.later) if meanwhile is not None else []
+        ready: set[str] = set()
         rows: list[tuple[Check, Row]] = []
         errors: list[BaseException] = []
         state = threading.Condition()
         added = meanwhile is None
 
-        def work(job: Callable[[], None] | None) -> None:
+        def announce(properties: Collection[str]) -> None:
+            with state:
+                ready.update(properties)
+                released = [c for c in waiting if self.waits[id(c)] <= ready]
+                for check in released:
+                    waiting.remove(check)
+                pending.extendleft(reversed(released))  # what they wait for is in the store: ahead of the rest
+                state.notify_all()
+
+        def work(job: Callable[[Added], None] | None) -> None:
             nonlocal added
             try:
                 if job is not None:
-                    job()
+                    job(announce)
+                    announce(self.properties)  # the store is complete: every check may run now
                     with state:
-                        pending.extendleft(reversed(self.later))  # the store is complete: these may run now
                         added = True
                         state.notify_all()
                 while True:
@@ -216,14 +233,19 @@ class StoreValidation:
         return report
 
 
-def _later(checks: list[Check], properties: frozenset[str], literal_objects: bool) -> list[int]:
-    """The ids of the checks that may match a triple whose predicate is one of ``properties`` (and, when
-    ``literal_objects``, whose object is a literal).
+def _waits(checks: list[Check], properties: frozenset[str], literal_objects: bool) -> dict[int, frozenset[str]]:
+    """For each check (by id) that may match a triple whose predicate is one of ``properties`` (and, when
+    ``literal_objects``, whose object is a literal), the ones among ``properties`` it may match.
 
     Run it on a thread of its own: rdflib's parser keeps the exceptions of its backtracking in a cache, and
     with them the frames of the stack they were raised on, which would keep the caller's store open.
     """
-    return [id(check) for check in checks if _may_match(check, properties, literal_objects)]
+    waits = {}
+    for check in checks:
+        if _may_match(check, properties, literal_objects):
+            waits[id(check)] = frozenset(p for p in properties
+                                         if _may_match(check, frozenset({p}), literal_objects)) or properties
+    return waits
 
 
 def _may_match(check: Check, properties: frozenset[str], literal_objects: bool = False) -> bool:
