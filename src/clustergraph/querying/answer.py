@@ -101,6 +101,12 @@ class WholeAnswer:
     truncated: bool
     body: bytes
 
+    @classmethod
+    def from_message(cls, message: tuple) -> WholeAnswer:
+        """The answer of a ``("whole", kind, truncated, bytes)`` message."""
+        _, kind, truncated, body = message
+        return cls(kind=kind, truncated=truncated, body=body)
+
     async def chunks(self) -> AsyncIterator[bytes]:
         if self.body:
             yield self.body

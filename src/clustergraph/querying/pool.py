@@ -122,7 +122,7 @@ class QueryPool:
                 self.lanes.remember(key, lease.cost())
                 self.release(lease, healthy=True)
                 if message[0] == "whole":
-                    return WholeAnswer(kind=message[1], truncated=message[2], body=message[3])
+                    return WholeAnswer.from_message(message)
                 raise error_from(message)
             return Answer(self, lease, deadline, time_limit, kind=message[1], truncated=message[2])
 

@@ -2,8 +2,9 @@
 
 It receives a :class:`QueryJob` on its pipe and answers with one message ``("whole", kind, truncated, bytes)``
 when the serialised answer is shorter than CHUNK_BYTES (most are), else with ``("meta", kind, truncated)``, then
-``("chunk", bytes)`` pieces, then ``("end",)``; or with ``("error", kind, message)`` at any point. The parent kills the process when the time limit passes, which is the only way to stop a
-blocking Oxigraph operator (GROUP BY, ORDER BY) and give its CPU back.
+``("chunk", bytes)`` pieces, then ``("end",)``; or with ``("error", kind, message)`` at any point. The parent
+kills the process when the time limit passes, which is the only way to stop a blocking Oxigraph operator
+(GROUP BY, ORDER BY) and give its CPU back.
 """
 
 from __future__ import annotations

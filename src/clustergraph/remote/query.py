@@ -165,7 +165,7 @@ class RemoteQueryRunner:
             flight.cancel.set()
             raise
         if message[0] == "whole":
-            return WholeAnswer(kind=message[1], truncated=message[2], body=message[3])
+            return WholeAnswer.from_message(message)
         if message[0] != "meta":
             flight.cancel.set()
             raise error_from(message)
