@@ -44,9 +44,12 @@ def test_heavy_query_is_stopped_with_an_error_and_its_cpu_freed(live_server) -> 
         outcome["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=heavy)
+    launched = time.monotonic()
     thread.start()
     time.sleep(1.6)  # past the first long_query check (0.5 s of CPU), when a new text moves to a long worker
     spinning = busy_workers(live_server)
+    while len(spinning) != 1 and time.monotonic() - launched < 3.2:  # a slow machine: look again, within the limit
+        spinning = busy_workers(live_server)
     with live_server.client() as client:  # a light query answers while the heavy one runs
         started = time.monotonic()
         light = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
@@ -60,7 +63,13 @@ def test_heavy_query_is_stopped_with_an_error_and_its_cpu_freed(live_server) -> 
     assert "time limit of 4 s" in response.text
     assert outcome["seconds"] < 4 + MARGIN
     assert not psutil.pid_exists(spinning[0]) or psutil.Process(spinning[0]).status() == psutil.STATUS_ZOMBIE
-    assert busy_workers(live_server, 1.0) == [], "no worker may keep burning CPU after the time limit"
+    # The killed worker's replacement starts meanwhile (imports, opening the store): on a slow machine it may use a
+    # third of a core for a moment. The killed query would burn a whole core for minutes: it never settles.
+    busy = busy_workers(live_server, 1.0)
+    settle_by = time.monotonic() + 5
+    while busy and time.monotonic() < settle_by:
+        busy = busy_workers(live_server, 1.0)
+    assert busy == [], "no worker may keep burning CPU after the time limit"
 
 
 def test_a_request_cannot_raise_the_limit(live_server) -> None:
