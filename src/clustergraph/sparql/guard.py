@@ -35,7 +35,7 @@ import re
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pyparsing import ParseException
@@ -189,7 +189,7 @@ def _inspect(sparql: str) -> QueryInfo:
     words = _words(toks)
     cross_checked = _cross_check(sparql, toks, words, parseQuery, limit=MAX_CROSS_CHECK_TOKENS)
     _refuse_forbidden(_every_word(readings), cross_checked)
-    _refuse_undeclared_prefix(sparql)
+    _refuse_undeclared_prefix(sparql, toks)
     form = next((w for w in words if w in QUERY_FORMS), None)
     first = next((w for w in words if w not in ("BASE", "PREFIX")), None)
     if form is None and first in UPDATE_FORMS:
@@ -218,12 +218,13 @@ def inspect_update(sparql: str) -> None:
     toks = readings[0]
     cross_checked = _cross_check(sparql, toks, _words(toks), parseUpdate, limit=None)
     _refuse_forbidden(_every_word(readings), cross_checked)
-    _refuse_undeclared_prefix(sparql)
+    _refuse_undeclared_prefix(sparql, toks)
 
 
-def _refuse_undeclared_prefix(sparql: str) -> None:
-    """A readable syntax error for the first prefixed name whose prefix the text never declares."""
-    missing = first_undeclared_prefix(sparql)
+def _refuse_undeclared_prefix(sparql: str, toks: list[Token]) -> None:
+    """A readable syntax error for the first prefixed name whose prefix the text never declares (``toks``: its
+    tokens, as the lexer reads the text with every escape decoded)."""
+    missing = first_undeclared_prefix(sparql, toks)
     if missing is not None:
         raise QuerySyntaxError(missing.message(), line=missing.line, column=missing.column)
 
@@ -254,31 +255,34 @@ def _every_word(readings: list[list[Token]]) -> list[str]:
 
 
 def _refuse_too_complex(readings: list[list[Token]], what: str, data_words: frozenset[str], text: str) -> None:
-    """Refuse a text too deep or too long in any of its readings (depth first: its message is more useful)."""
-    for toks in readings:
-        _refuse_too_deep(toks, what)
-    for toks in readings:
-        _refuse_long_collection(toks, what, text)
-    for toks in readings:
-        _refuse_too_long(toks, what, data_words)
+    """Refuse a text too deep or too long in any of its readings (depth first: its message is more useful).
+    Each reading's bracket depths are worked out once for the three checks."""
+    leveled = [list(_depths(toks)) for toks in readings]
+    for pairs in leveled:
+        _refuse_too_deep(pairs, what)
+    for pairs in leveled:
+        _refuse_long_collection(pairs, what, text)
+    for pairs in leveled:
+        _refuse_too_long(pairs, what, data_words)
 
 
-def _refuse_long_collection(toks: list[Token], what: str, text: str) -> None:
+def _refuse_long_collection(leveled: list[tuple[Token, int]], what: str, text: str) -> None:
     """Refuse a text with an RDF collection of more than MAX_COLLECTION items (data blocks included).
 
-    >>> _refuse_long_collection(list(tokens("ASK { ?s ?p (" + " 1" * 1001 + " ) }")), "query", "")
+    >>> _refuse_long_collection(list(_depths(tokens("ASK { ?s ?p (" + " 1" * 1001 + " ) }"))), "query", "")
     Traceback (most recent call last):
     clustergraph.errors.QueryRefused: the collection ( … ) at line 1 of the query has 1001 items; at most 1000 are accepted
-    >>> _refuse_long_collection(list(tokens("ASK { FILTER(?o IN (" + ", ".join(["1"] * 1500) + ")) }")), "query", "")
+    >>> _refuse_long_collection(list(_depths(tokens("ASK { FILTER(?o IN (" + ", ".join(["1"] * 1500) + ")) }"))),
+    ...                         "query", "")
     """
-    for start, count in _collections(toks):
+    for start, count in _collections(leveled):
         if count > MAX_COLLECTION:
             line = _line_at(text, start)
             raise QueryRefused(f"the collection ( … ) at line {line} of the {what} has {count} items; at most "
                                f"{MAX_COLLECTION} are accepted")
 
 
-def _collections(toks: list[Token]) -> Iterator[tuple[int, int]]:
+def _collections(leveled: Iterable[tuple[Token, int]]) -> Iterator[tuple[int, int]]:
     """(offset of its ``(``, number of items) of each bracket ``( )`` that holds no operator, comma or keyword
     directly: an RDF collection (or a short parenthesised term). One pass, linear in the tokens.
 
@@ -287,12 +291,12 @@ def _collections(toks: list[Token]) -> Iterator[tuple[int, int]]:
     part of the item before; a ``.`` between digits makes a decimal count as two items (never fewer than
     Oxigraph reads). ``+``/``-`` glued to the token before is an operator (``1+2``), otherwise a sign.
 
-    >>> list(_collections(list(tokens('( 1 -2 3.5e1 "x"@en "y"^^<urn:t> ( ) [] ?v ) (1+2) (?a, ?b) (1 AS ?x)'))))
+    >>> list(_collections(_depths(tokens('( 1 -2 3.5e1 "x"@en "y"^^<urn:t> ( ) [] ?v ) (1+2) (?a, ?b) (1 AS ?x)'))))
     [(33, 0), (0, 9)]
     """
     stack: list[list] = []  # per open bracket: [its text, offset, items, is an expression]
     previous: Token | None = None
-    for tok, _ in _depths(toks):
+    for tok, _ in leveled:
         text = tok.text
         if stack and stack[-1][0] == "(" and text not in _CLOSING:
             _count_item(stack[-1], tok, previous)
@@ -337,9 +341,9 @@ def _line_at(text: str, offset: int) -> int:
     return head.count("\n") + 1
 
 
-def _refuse_too_deep(toks: list[Token], what: str) -> None:
+def _refuse_too_deep(leveled: list[tuple[Token, int]], what: str) -> None:
     """Refuse a text nested deeper than MAX_DEPTH brackets (``{ ( [`` and the ``<<`` of RDF 1.2 triples)."""
-    deepest = max((depth for _, depth in _depths(toks)), default=0)
+    deepest = max((depth for _, depth in leveled), default=0)
     if deepest > MAX_DEPTH:
         raise QueryRefused(f"the {what} nests brackets {deepest} levels deep; at most {MAX_DEPTH} are allowed")
 
@@ -348,15 +352,15 @@ def _refuse_too_long_early(sparql: str) -> None:
     """Refuse a long query as soon as its tokens outside ``VALUES`` data pass MAX_TOKENS, reading them one at a
     time: a megabyte of ``IN`` list or of triple patterns is refused after its first 5,000 tokens, in
     milliseconds, instead of after lexing all of it (the full checks still follow for what passes)."""
-    for counted, _ in enumerate(_outside_data(tokens(sparql), _QUERY_DATA), start=1):
+    for counted, _ in enumerate(_outside_data(_depths(tokens(sparql)), _QUERY_DATA), start=1):
         if counted > MAX_TOKENS:
             raise QueryRefused(f"the query has more than {MAX_TOKENS} tokens outside VALUES data; at most "
                                f"{MAX_TOKENS} are allowed (put long lists of terms in a VALUES block)")
 
 
-def _refuse_too_long(toks: list[Token], what: str, data_words: frozenset[str]) -> None:
+def _refuse_too_long(leveled: list[tuple[Token, int]], what: str, data_words: frozenset[str]) -> None:
     """Refuse a text of more than MAX_TOKENS tokens, the data blocks opened by ``data_words`` not counted."""
-    counted = sum(1 for _ in _outside_data(toks, data_words))
+    counted = sum(1 for _ in _outside_data(leveled, data_words))
     if counted <= MAX_TOKENS:
         return
     if what == "query":
@@ -367,19 +371,19 @@ def _refuse_too_long(toks: list[Token], what: str, data_words: frozenset[str]) -
                        "a data block)")
 
 
-def _outside_data(toks: list[Token], data_words: frozenset[str]) -> Iterator[Token]:
-    """``toks`` without the inside of each data block: the ``{ }`` block that follows one of ``data_words``
-    (``VALUES ?x {``; ``INSERT {``, ``INSERT DATA {`` and the same with ``DELETE``, but not ``DELETE WHERE {``).
-    The block's opening brace is left out, its closing one kept; any closing bracket back at the depth the
+def _outside_data(leveled: Iterable[tuple[Token, int]], data_words: frozenset[str]) -> Iterator[Token]:
+    """The tokens of ``leveled`` (tokens with their depths, from :func:`_depths`) without the inside of each data
+    block: the ``{ }`` block that follows one of ``data_words`` (``VALUES ?x {``; ``INSERT {``, ``INSERT DATA {``
+    and the same with ``DELETE``, but not ``DELETE WHERE {``). The block's opening brace is left out, its closing one kept; any closing bracket back at the depth the
     block opened at ends it.
 
     >>> text = "INSERT DATA { <urn:a> <urn:b> 1 } ; DELETE WHERE { ?s ?p 1 }"
-    >>> [t.text for t in _outside_data(list(tokens(text)), _UPDATE_DATA)]
+    >>> [t.text for t in _outside_data(_depths(tokens(text)), _UPDATE_DATA)]
     ['INSERT', 'DATA', '}', ';', 'DELETE', 'WHERE', '{', '?s', '?p', '1', '}']
     """
     head: str | None = None  # the data word whose block may come next
     opened_at: int | None = None  # while inside a data block: the depth it opened at
-    for tok, depth, keyword in _keywords_and_depths(toks):
+    for tok, depth, keyword in _keywords_and_depths(leveled):
         if opened_at is not None:
             if depth == opened_at:
                 opened_at = None
@@ -394,17 +398,18 @@ def _outside_data(toks: list[Token], data_words: frozenset[str]) -> Iterator[Tok
             yield tok
 
 
-def _keywords_and_depths(toks: list[Token]) -> Iterator[tuple[Token, int, str | None]]:
-    """Each bracket-level token with the bracket depth after it and, for a keyword, the keyword in upper case.
+def _keywords_and_depths(leveled: Iterable[tuple[Token, int]]) -> Iterator[tuple[Token, int, str | None]]:
+    """Each of ``leveled`` (tokens with their depths, from :func:`_depths`) and, for a keyword, the keyword in upper
+    case.
 
     The words of a language tag (``@`` and the letters, digits and hyphens right after it) are no keywords,
     though the lexer reports them as words: ``"x"@en-values {`` opens no ``VALUES`` block.
 
-    >>> [k for _, _, k in _keywords_and_depths(list(tokens('ASK { "x"@en-values {} VALUES ?x {} }')))]
+    >>> [k for _, _, k in _keywords_and_depths(_depths(tokens('ASK { "x"@en-values {} VALUES ?x {} }')))]
     ['ASK', None, None, None, None, None, None, None, None, 'VALUES', None, None, None, None]
     """
     tag_end = -1  # where the language tag being read ends so far, or -1
-    for tok, depth in _depths(toks):
+    for tok, depth in leveled:
         if tok.text == "@":
             tag_end = tok.start + 1
         elif tok.start == tag_end and _LANGUAGE_TAG_PART.fullmatch(tok.text):
@@ -414,7 +419,7 @@ def _keywords_and_depths(toks: list[Token]) -> Iterator[tuple[Token, int, str | 
         yield tok, depth, tok.text.upper() if tok.kind == "word" and tag_end == -1 else None
 
 
-def _depths(toks: list[Token]) -> Iterator[tuple[Token, int]]:
+def _depths(toks: Iterable[Token]) -> Iterator[tuple[Token, int]]:
     """Each bracket-level token with the bracket depth after it (never below 0: a stray closing bracket does
     not make room for deeper nesting later). ``<<`` and ``>>`` (RDF 1.2 reified triples and triple terms)
     are one token and one bracket each."""
@@ -427,7 +432,7 @@ def _depths(toks: list[Token]) -> Iterator[tuple[Token, int]]:
         yield tok, depth
 
 
-def _pair_angles(toks: list[Token]) -> Iterator[Token]:
+def _pair_angles(toks: Iterable[Token]) -> Iterator[Token]:
     """``toks`` with each two adjacent ``<`` (or ``>``) merged into one ``<<`` (or ``>>``) token, left to right.
 
     >>> [t.text for t in _pair_angles(list(tokens("<<<<( <urn:a> ?p ?o )>> >>> < 3")))]

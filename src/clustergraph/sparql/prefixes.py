@@ -6,10 +6,11 @@ this check says in plain words which prefix is missing, where, and which ``PREFI
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clustergraph.iris import PREFIXES
-from clustergraph.sparql.lexer import decode_escapes, tokens
+from clustergraph.sparql.lexer import Token, decode_escapes, tokens
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,21 @@ class UndeclaredPrefix:
                 f"{self.column}); add this line at the top of the query: PREFIX {self.prefix}: <{namespace}>")
 
 
-def first_undeclared_prefix(sparql: str) -> UndeclaredPrefix | None:
+def first_undeclared_prefix(sparql: str, lexed: Iterable[Token] | None = None) -> UndeclaredPrefix | None:
     """The first prefixed name whose prefix no ``PREFIX`` declaration of ``sparql`` gives, or None.
 
     Positions are counted in the text with ``\\u`` escapes decoded (as the grammar reads it); blank node labels
-    (``_:b``) are no prefixed names.
+    (``_:b``) are no prefixed names. ``lexed``, the text's tokens when the caller has them already, saves
+    lexing it again.
 
     >>> first_undeclared_prefix("PREFIX cg: <urn:x#> SELECT * WHERE { ?s a cg:Cluster ; _:b 1 }") is None
     True
     >>> first_undeclared_prefix("PREFIX : <urn:x#> ASK { :a owl:sameAs :b }")
-    UndeclaredPrefix(prefix='owl', name='owl:sameAs', line=1, column=27)
+    UndeclaredPrefix(prefix='owl', name='owl:sameAs', line=1, column=28)
     """
     declared: set[str] = set()
     previous = ""
-    for token in tokens(sparql):
+    for token in tokens(sparql) if lexed is None else lexed:
         if token.kind == "pname":
             prefix = token.text.split(":", 1)[0]
             if previous == "PREFIX":
