@@ -49,7 +49,9 @@ GROWTH = (1, 2, 4)
 STEP_TEXT = {"parse": "parse", "shapes": "read the shapes", "load": "parse + load into the store",
              "labels": "derive labels and search keys (beside the first checks)",
              "add_labels": "add them to the store", "search_keys": "search keys",
-             "validate": "validate (SHACL shapes; includes the two steps above)", "publish": "count, flush, publish"}
+             "validate": "validate (SHACL shapes; includes the two steps above)",
+             "compact": "compact the store (beside the last checks)",
+             "compact_wait": "wait for the compaction after the checks", "publish": "count, flush, publish"}
 
 
 # --- the child processes: one build or one bare bulk load, reporting JSON on the last stdout line ---------

@@ -141,3 +141,43 @@ def test_store_is_opened_read_only(tmp_path):
     with pytest.raises((OSError, RuntimeError), match="read-write|read only|read-only"):
         root.open_current()._store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
     assert isinstance(root.open_current().query("SELECT * WHERE { ?s ?p ?o } LIMIT 1"), ox.QuerySolutions)
+
+
+def test_the_published_store_is_compacted_and_a_check_is_not(tmp_path):
+    """Each bulk load leaves tables of its own that every read of the read-only served store must merge: the
+    build compacts the store before publishing it (fewer tables, same quads); ``check`` throws its store away and
+    does not spend the time."""
+    from clustergraph.kg.build import _stage
+
+    project = Layout(make_project(tmp_path / "project"))
+    seconds: dict[str, float] = {}
+    _, loose, _ = _stage(project, tmp_path / "loose", "sparql", lambda _: None, seconds, compact=False)
+    loose_count = len(loose)
+    del loose
+    assert "compact" not in seconds
+    root = StoreRoot(tmp_path / "store")
+    report = build(project, root)
+    assert report.seconds["compact"] > 0 and "compact_wait" in report.seconds
+    tables = lambda directory: len(list(directory.glob("*.sst")))
+    assert tables(root.current()) < tables(tmp_path / "loose")
+    assert report.quads == loose_count
+    assert _answers(root)
+
+
+def test_a_failed_compaction_refuses_the_build_and_keeps_the_previous_store(tmp_path, monkeypatch):
+    from clustergraph.errors import StoreError
+    from clustergraph.kg.build import Compaction
+
+    root = StoreRoot(tmp_path / "store")
+    build(Layout(make_project(tmp_path / "good")), root)
+    before = root.current()
+
+    def fail(self) -> None:
+        self._error = OSError("No space left on device")
+
+    monkeypatch.setattr(Compaction, "_run", fail)
+    with pytest.raises(StoreError, match="cannot compact the new store.*No space left"):
+        build(Layout(make_project(tmp_path / "again")), root)
+    assert root.current() == before
+    assert [p.name for p in (root.path / "builds").iterdir()] == [before.name]
+    assert _answers(root)

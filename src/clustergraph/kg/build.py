@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -47,6 +48,8 @@ class BuildReport:
     ``seconds`` times each step. With the ``sparql`` engine, ``labels`` is the time to compute the derived
     labels and the search keys and ``add_labels`` the time to add both; ``validate`` runs from the start of the
     checks to the report, so it includes those two steps (the first runs at the same time as checks).
+    ``compact`` is the compaction of the store (beside the last checks with the ``sparql`` engine) and
+    ``compact_wait`` how long the build waited for it after the checks.
     """
 
     store: Path
@@ -57,9 +60,47 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+class Compaction:
+    """The compaction of a build store (``Store.optimize``) on a thread of its own: each file's bulk load and the
+    derived triples leave overlapping tables in the store, which every read of a served (read-only) store must
+    merge; compacted once before it is published, a light query takes about 18% less CPU. Oxigraph releases the
+    GIL while it compacts, so the checks run on meanwhile."""
+
+    def __init__(self, store: ox.Store, seconds: dict[str, float]) -> None:
+        self.store, self.seconds = store, seconds
+        self._error: OSError | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="compaction")
+        self._thread.start()
+
+    def _run(self) -> None:
+        mark = time.perf_counter()
+        try:
+            self.store.optimize()
+        except OSError as exc:
+            self._error = exc
+        self.seconds["compact"] = time.perf_counter() - mark
+
+    def wait(self) -> None:
+        """Until the compaction is over (at once when it never started).
+
+        :raises StoreError: when Oxigraph could not compact the store.
+        """
+        if self._thread is None:
+            return
+        mark = time.perf_counter()
+        self._thread.join()
+        self.seconds["compact_wait"] = time.perf_counter() - mark
+        if self._error is not None:
+            raise StoreError(f"cannot compact the new store ({self._error})") from self._error
+
+
 def _stage(layout: Layout, directory: Path, engine: str, progress: Progress,
-           seconds: dict[str, float]) -> tuple[ValidationReport, ox.Store, list[Source]]:
-    """Load the project into a new store at ``directory`` and validate it there; nothing is published.
+           seconds: dict[str, float], *, compact: bool = False) -> tuple[ValidationReport, ox.Store, list[Source]]:
+    """Load the project into a new store at ``directory`` and validate it there; nothing is published. With
+    ``compact`` the store is also compacted (see :class:`Compaction`), as a store that will be served.
 
     The shapes are read first, so a defect in them fails before any data is loaded.
     """
@@ -79,19 +120,28 @@ def _stage(layout: Layout, directory: Path, engine: str, progress: Progress,
     load_sources(store, sources)
     seconds["load"] = time.perf_counter() - mark
 
-    if engine == "sparql":
-        report = _derive_and_validate(store, shapes, sources, progress, seconds)
-    else:
-        report = _derive_then_validate(layout, store, shapes, progress, seconds)
+    compaction = Compaction(store, seconds) if compact else None
+    try:
+        if engine == "sparql":
+            report = _derive_and_validate(store, shapes, sources, progress, seconds, compaction)
+        else:
+            report = _derive_then_validate(layout, store, shapes, progress, seconds)
+            if compaction is not None:
+                progress("compacting the store")
+                compaction.start()
+    finally:
+        if compaction is not None:
+            compaction.wait()  # also when a check failed: the store must not be removed under it
     return report, store, sources
 
 
 def _derive_and_validate(store: ox.Store, shapes: rdflib.Graph, sources: list[Source], progress: Progress,
-                         seconds: dict[str, float]) -> ValidationReport:
+                         seconds: dict[str, float], compaction: Compaction | None = None) -> ValidationReport:
     """Add the derived labels and the search keys to ``store`` and validate it with the SPARQL engine.
 
     The checks that cannot see those triples run on the validation's threads beside the job that computes and
-    adds them; the others once they are added. The report is the one of validating the completed store.
+    adds them; the others once they are added, beside the ``compaction`` (started once the store is complete).
+    The report is the one of validating the completed store.
     """
     progress("validating against the shapes (sparql), meanwhile labelling the n-ary nodes and writing the "
              "search keys of the names")
@@ -105,6 +155,8 @@ def _derive_and_validate(store: ox.Store, shapes: rdflib.Graph, sources: list[So
         mark = time.perf_counter()
         add_quads(store, labels + keys)
         seconds["add_labels"] = time.perf_counter() - mark
+        if compaction is not None:
+            compaction.start()
 
     report = validation.run(FileIndex(sources), meanwhile=add_derived)
     seconds["validate"] = time.perf_counter() - start
@@ -170,7 +222,7 @@ def build(layout: Layout, root: StoreRoot, *, engine: str = "sparql",
     with root.lock():
         build_dir = root.new_build_dir()
         try:
-            report, store, sources = _stage(layout, build_dir, engine, progress, seconds)
+            report, store, sources = _stage(layout, build_dir, engine, progress, seconds, compact=True)
             report.raise_for_violations()
             mark = time.perf_counter()
             triples = _triples_per_graph(store)
