@@ -181,3 +181,17 @@ def test_a_failed_compaction_refuses_the_build_and_keeps_the_previous_store(tmp_
     assert root.current() == before
     assert [p.name for p in (root.path / "builds").iterdir()] == [before.name]
     assert _answers(root)
+
+
+def test_a_refused_build_reports_its_violations_even_when_the_compaction_fails_too(tmp_path, monkeypatch):
+    from clustergraph.kg.build import Compaction
+
+    def fail(self) -> None:
+        self._error = OSError("No space left on device")
+
+    monkeypatch.setattr(Compaction, "_run", fail)
+    root = StoreRoot(tmp_path / "store")
+    with pytest.raises(ValidationFailed):
+        build(Layout(make_project(tmp_path / "bad", FIXTURES / "invalid" / "missing-role.ttl")), root)
+    assert root.current() is None
+    assert not (root.path / "builds").exists() or list((root.path / "builds").iterdir()) == []

@@ -83,17 +83,17 @@ class Compaction:
             self._error = exc
         self.seconds["compact"] = time.perf_counter() - mark
 
-    def wait(self) -> None:
+    def wait(self, *, report_error: bool = True) -> None:
         """Until the compaction is over (at once when it never started).
 
-        :raises StoreError: when Oxigraph could not compact the store.
+        :raises StoreError: when Oxigraph could not compact the store (and ``report_error``).
         """
         if self._thread is None:
             return
         mark = time.perf_counter()
         self._thread.join()
         self.seconds["compact_wait"] = time.perf_counter() - mark
-        if self._error is not None:
+        if self._error is not None and report_error:
             raise StoreError(f"cannot compact the new store ({self._error})") from self._error
 
 
@@ -129,9 +129,12 @@ def _stage(layout: Layout, directory: Path, engine: str, progress: Progress,
             if compaction is not None:
                 progress("compacting the store")
                 compaction.start()
-    finally:
+    except BaseException:
         if compaction is not None:
-            compaction.wait()  # also when a check failed: the store must not be removed under it
+            compaction.wait(report_error=False)  # the store must not be removed under it; the first error wins
+        raise
+    if compaction is not None:
+        compaction.wait(report_error=not report.violations)  # a refused build reports its violations first
     return report, store, sources
 
 
@@ -221,6 +224,7 @@ def build(layout: Layout, root: StoreRoot, *, engine: str = "sparql",
     start = time.perf_counter()
     with root.lock():
         build_dir = root.new_build_dir()
+        store: ox.Store | None = None
         try:
             report, store, sources = _stage(layout, build_dir, engine, progress, seconds, compact=True)
             report.raise_for_violations()
@@ -234,6 +238,7 @@ def build(layout: Layout, root: StoreRoot, *, engine: str = "sparql",
             seconds["publish"] = time.perf_counter() - mark
         except BaseException as exc:
             traceback.clear_frames(exc.__traceback__)  # release the half-loaded store before removing its files
+            store = None  # this frame's reference too (a refused build): RocksDB must not write while it goes
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
     seconds["total"] = time.perf_counter() - start
