@@ -114,7 +114,8 @@ def synth_project(clusters: int = ECCP_CLUSTERS, scale: float = 1.0, seed: int =
     return root
 
 
-BUILT_WITH = "data, derived labels, search keys, compacted\n"  # what built_store does; a store built with less is rebuilt
+# what built_store does; a store built with less is rebuilt
+BUILT_WITH = "data, derived labels, search keys, compacted\n"
 
 
 def built_store(project: Path) -> Path:

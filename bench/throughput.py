@@ -13,8 +13,8 @@ Protocol (``POST /sparql`` with the query's text, default parameters bound). Bas
 
 Each measurement is a fixed time (``--seconds``) after a one-second warm-up, repeated ``--repeat`` times;
 medians are reported. Ours and the baseline are measured query by query, both servers up, so that each ratio
-pairs runs made close together. The client is a minimal asyncio HTTP/1.1 client in this process; its own CPU share is
-printed, because clients and servers share the machine's cores.
+pairs runs made close together. The client is a minimal asyncio HTTP/1.1 client in this process; its own CPU
+share is printed, because clients and servers share the machine's cores.
 
 Usage: ``python bench/throughput.py [--quick] [--seconds 3] [--repeat 3]``
 """
@@ -133,11 +133,11 @@ def run_scale(label: str, store, sparql: dict[str, list[str]], params: dict[str,
     # The answer cache on (the default) for the repeated light query, which it answers after the first request;
     # off for every query, so the varied and heavy targets, and an uncached light row, show queries run.
     with ours(store) as server:
-        rows += measure_ours(server, label, "on", [LIGHT], sparql, params, args)
+        rows += measure_ours(server, label, "on", LIGHT, sparql, params, args)
     with ours(store, answer_cache_mb="0") as server, baseline as other:
         print(f"  ({other.name} ready in {other.started_in:.1f} s)")
         for name, texts in sparql.items():
-            rows += measure_ours(server, label, "off", [name], sparql, params, args)
+            rows += measure_ours(server, label, "off", name, sparql, params, args)
             stats = measure(other, [Request.sparql(other, text) for text in texts], seconds=args.seconds,
                             repeat=args.repeat)
             rows.append({"data": label, "server": other.name, "cache": "", "route": other.query_path,
@@ -146,17 +146,16 @@ def run_scale(label: str, store, sparql: dict[str, list[str]], params: dict[str,
     return rows
 
 
-def measure_ours(server: Endpoint, label: str, cache: str, names: list[str], sparql: dict[str, list[str]],
+def measure_ours(server: Endpoint, label: str, cache: str, name: str, sparql: dict[str, list[str]],
                  params: dict[str, list[dict[str, str]]], args) -> list[dict]:
-    """Rows of ours for ``names``, through the named-query API and through /sparql."""
+    """Rows of ours for the query ``name``, through the named-query API and through /sparql."""
     rows = []
-    for name in names:
-        for route, requests in (("named API", named_api(name, params.get(name))),
-                                ("/sparql", [Request.sparql(server, text) for text in sparql[name]])):
-            stats = measure(server, requests, seconds=args.seconds, repeat=args.repeat)
-            rows.append({"data": label, "server": "clustergraph", "cache": cache, "route": route,
-                         "query": name, **stats})
-            print_row(rows[-1])
+    for route, requests in (("named API", named_api(name, params.get(name))),
+                            ("/sparql", [Request.sparql(server, text) for text in sparql[name]])):
+        stats = measure(server, requests, seconds=args.seconds, repeat=args.repeat)
+        rows.append({"data": label, "server": "clustergraph", "cache": cache, "route": route, "query": name,
+                     **stats})
+        print_row(rows[-1])
     return rows
 
 

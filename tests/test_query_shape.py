@@ -20,7 +20,8 @@ SWITCHES = ["'", '"', "'" * 3, '"' * 3, "#", "\n", "\r", " ", "\\", "\\u0027", "
 OTHERS = ["SELECT", "ASK", "WHERE", "FROM", "VALUES", "PREFIX", "ex:", "ex:a", "_:b", "?x", "1", "@en", "^^", "a",
           ",", ";", ".", "service", "load", "\\u0053ERVICE"]
 # brackets that hold what a plain IRI may not: the shape must leave them as they are
-NEAR_IRI = st.lists(st.sampled_from(TELLING + SWITCHES + ["a", ":", "x:y"]), max_size=5).map(lambda p: f"<{''.join(p)}>")
+NEAR_IRI = st.lists(st.sampled_from(TELLING + SWITCHES + ["a", ":", "x:y"]), max_size=5).map(
+    lambda parts: f"<{''.join(parts)}>")
 PIECES = st.one_of(st.sampled_from(TELLING), st.sampled_from(SWITCHES), st.sampled_from(SWITCHES),
                    st.sampled_from(OTHERS), IRI_TEXT.map(lambda text: f"<{text}>"), NEAR_IRI)
 

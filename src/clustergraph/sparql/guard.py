@@ -397,8 +397,8 @@ def _refuse_too_long(leveled: list[tuple[Token, int]], what: str, data_words: fr
 def _outside_data(leveled: Iterable[tuple[Token, int]], data_words: frozenset[str]) -> Iterator[Token]:
     """The tokens of ``leveled`` (tokens with their depths, from :func:`_depths`) without the inside of each data
     block: the ``{ }`` block that follows one of ``data_words`` (``VALUES ?x {``; ``INSERT {``, ``INSERT DATA {``
-    and the same with ``DELETE``, but not ``DELETE WHERE {``). The block's opening brace is left out, its closing one kept; any closing bracket back at the depth the
-    block opened at ends it.
+    and the same with ``DELETE``, but not ``DELETE WHERE {``). The block's opening brace is left out, its closing
+    one kept; any closing bracket back at the depth the block opened at ends it.
 
     >>> text = "INSERT DATA { <urn:a> <urn:b> 1 } ; DELETE WHERE { ?s ?p 1 }"
     >>> [t.text for t in _outside_data(_depths(tokens(text)), _UPDATE_DATA)]
