@@ -86,4 +86,7 @@ def test_pool_recovers_after_timeouts(live_server) -> None:
     with live_server.client() as client:
         answers = [client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}) for _ in range(4)]
     assert all(r.status_code == 200 for r in answers)
-    assert len(workers(live_server)) == Settings().workers
+    settings = Settings()  # one process for the short seats, one per long slot
+    assert len(workers(live_server)) == 1 + settings.workers - settings.reserved_workers
+    with live_server.client() as client:
+        assert client.get("/api/status").json()["live_workers"] == settings.workers

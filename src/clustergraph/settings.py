@@ -74,9 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("row_cap", int, 10000, "Most rows (or triples) one query answer holds; larger answers are truncated "
             "and flagged. 0 means no cap."),
     Setting("body_cap", int, 1_000_000, "Largest request body accepted, in bytes."),
-    Setting("workers", int, 4, "Query worker processes; each query runs in one and is killed at the time limit."),
-    Setting("reserved_workers", int, 2, "Workers kept for short queries: queries known to run long never use them, "
-            "so heavy work cannot starve light work. At most workers - 1 are kept (fewer workers lower it)."),
+    Setting("workers", int, 6, "Query slots: queries run at once, each in a worker process that is killed at the "
+            "time limit."),
+    Setting("reserved_workers", int, 4, "Slots kept for short queries: queries known to run long never use them, "
+            "so heavy work cannot starve light work. They are threads of one process sharing one store handle; "
+            "each other slot is a process of its own. At most workers - 1 are kept (fewer workers lower it)."),
     Setting("long_query", float, 0.25, "Seconds after which a running query counts as long: it moves to a long slot, "
             "or is restarted in one when they are all taken, and its text is remembered as long."),
     Setting("page_threads", int, 2, "Threads rendering pages and linked data at once; Python runs one at a time, so "
@@ -118,8 +120,8 @@ class Settings:
     time_limit: float = 10.0
     row_cap: int = 10000
     body_cap: int = 1_000_000
-    workers: int = 4
-    reserved_workers: int = 2
+    workers: int = 6
+    reserved_workers: int = 4
     long_query: float = 0.25
     page_threads: int = 2
     page_cache_mb: int = 64

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from clustergraph import errors
-from clustergraph.querying.processes import Lease
+from clustergraph.querying.processes import Lease, SeatLost
 
 if TYPE_CHECKING:
     from clustergraph.querying.pool import QueryPool
@@ -76,12 +76,19 @@ class Answer:
                 if self.expired:
                     raise errors.QueryTimeout(f"the answer was stopped after the time limit of "
                                               f"{self.time_limit:g} s")
-                message = await self.pool.receive(self.lease.worker, self.deadline, self.time_limit)
+                try:
+                    message = await self.pool.receive(self.lease.seat, self.deadline, self.time_limit)
+                except SeatLost as exc:
+                    if self.expired:  # this answer's own worker was stopped at its time limit
+                        raise errors.QueryTimeout(f"the answer was stopped after the time limit of "
+                                                  f"{self.time_limit:g} s") from exc
+                    raise errors.WorkerLost("the query worker was stopped for another query it was running; "
+                                            "the answer had started, so it cannot be resumed: try again") from exc
                 if message[0] == "chunk":
                     yield message[1]
                 elif message[0] == "end":
                     self.done = True
-                    self.pool.lanes.remember(self.lease.key, self.lease.cost())
+                    self.pool.remember(self.lease)
                     return
                 else:
                     self.done = True

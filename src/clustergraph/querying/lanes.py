@@ -74,6 +74,10 @@ class Lanes:
         """Whether a run of a query with this key is remembered at all."""
         return key in self._known
 
+    def ran_short(self, key: bytes) -> bool:
+        """Whether a run of a query with this key is remembered, and was short."""
+        return self._known.get(key) is False
+
     def remember(self, key: bytes, seconds: float) -> None:
         """Record a run of ``seconds``: long when past ``long_after``."""
         self._known[key] = seconds >= self.long_after

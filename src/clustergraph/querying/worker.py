@@ -1,10 +1,14 @@
-"""The child side of the query pool: a process that runs one query at a time over the store, read-only.
+"""The child side of the query pool: a process that runs queries over the store, read-only, on one thread or on
+several threads sharing one store handle.
 
-It receives a :class:`QueryJob` on its pipe and answers with one message ``("whole", kind, truncated, bytes)``
-when the serialised answer is shorter than CHUNK_BYTES (most are), else with ``("meta", kind, truncated)``, then
-``("chunk", bytes)`` pieces, then ``("end",)``; or with ``("error", kind, message)`` at any point. The parent
-kills the process when the time limit passes, which is the only way to stop a blocking Oxigraph operator
-(GROUP BY, ORDER BY) and give its CPU back.
+Each thread is a *seat* with a connection of its own to the parent. It first says ``("ready", tid)`` (its native
+thread id, so that the parent can read the seat's CPU time), then receives :class:`QueryJob`s and answers each
+with one message ``("whole", kind, truncated, bytes)`` when the serialised answer is shorter than CHUNK_BYTES
+(most are), else with ``("meta", kind, truncated)``, then ``("chunk", bytes)`` pieces, then ``("end",)``; or with
+``("error", kind, message)`` at any point. A seat that the parent does not read from waits (its socket is
+full) without holding up the others. The parent kills the process when a time limit passes, which is the only
+way to stop a blocking Oxigraph operator (GROUP BY, ORDER BY) and give its CPU back; the other seats of a
+killed process lose their queries too, and the parent runs those again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import contextlib
 import io
 import itertools
 import json
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -87,14 +92,28 @@ class AnswerSender:
             self.send(("whole", *self.head, bytes(self.buffer)))
 
 
-def main(conn: Connection, store_root: str) -> None:
-    """Open the store, say ``("ready",)``, then serve jobs from ``conn`` until the parent closes it. The store
-    is opened first so that its cost (CPU the parent would count against the first query, which could then
-    pass for a long one) is paid before the worker takes work."""
+def main(connections: list[Connection], store_root: str) -> None:
+    """Open the store, then serve each connection (a seat) until the parent closes it: on this thread when there
+    is one seat, else on one thread per seat, all reading one store handle (pyoxigraph releases the GIL while it
+    evaluates). The store is opened first so that its cost (CPU the parent would count against the first query,
+    which could then pass for a long one) is paid before the worker takes work."""
     live = LiveStore(StoreRoot(Path(store_root)))
     with contextlib.suppress(ClusterGraphError):  # not built yet: each job reports it
         live.get().query("ASK {}")
-    conn.send(("ready",))
+    if len(connections) == 1:
+        _seat(connections[0], live)
+        return
+    threads = [threading.Thread(target=_seat, args=(conn, live), daemon=True, name=f"seat-{i}")
+               for i, conn in enumerate(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _seat(conn: Connection, live: LiveStore) -> None:
+    """One seat: say ready, then answer the jobs of ``conn`` until the parent closes it."""
+    conn.send(("ready", threading.get_native_id()))
     while True:
         try:
             job: QueryJob = conn.recv()
@@ -281,8 +300,12 @@ if __name__ == "__main__":
     import os
     import sys
 
+    # argv: the seats' socket descriptors (comma-separated), store root, CPU priority, memory cap in MB
     if len(sys.argv) > 3 and int(sys.argv[3]):
         os.nice(int(sys.argv[3]))  # a long-query worker yields the CPU to short ones
     if len(sys.argv) > 4:
         limit_memory(int(sys.argv[4]))  # past it, an allocation aborts this worker, not the server
-    main(Connection(int(sys.argv[1])), sys.argv[2])
+    # glibc's malloc gives each seat's thread an arena of its own: fewer arenas than seats (limit_malloc_arenas)
+    # cost 4 seats 10-14% more CPU per query, waiting for each other's allocations
+    seat_fds = [int(fd) for fd in sys.argv[1].split(",")]
+    main([Connection(fd) for fd in seat_fds], sys.argv[2])

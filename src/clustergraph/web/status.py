@@ -28,8 +28,11 @@ class Status(BaseModel):
     waiting_long: int
     remembered: int
     remembered_long: int
-    live_workers: int | None = None
+    live_workers: int | None = None  # query slots with a live worker behind them (a seat: a thread of one)
+    worker_processes: int | None = None  # query worker processes (the short slots share one)
     restarted_as_long: int | None = None
+    recycled_for_memory: int | None = None
+    rerun_after_a_sibling_was_stopped: int | None = None  # queries run again: their process was stopped for another
     page_cache_entries: int
     page_cache_bytes: int
     page_cache_hits: int
