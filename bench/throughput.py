@@ -12,8 +12,9 @@ Protocol (``POST /sparql`` with the query's text, default parameters bound). Bas
   target ours >= 10x its requests per second.
 
 Each measurement is a fixed time (``--seconds``) after a one-second warm-up, repeated ``--repeat`` times;
-medians are reported. Ours and the baseline are measured query by query, both servers up, so that each ratio
-pairs runs made close together. The client is a minimal asyncio HTTP/1.1 client in this process; its own CPU
+medians are reported. Ours and the baseline are measured query by query, both servers up, their runs taken in
+turn (ours via the named API, ours via /sparql, the baseline, and again), so that each ratio pairs runs made
+seconds apart. The client is a minimal asyncio HTTP/1.1 client in this process; its own CPU
 share is printed, because clients and servers share the machine's cores.
 
 Usage: ``python bench/throughput.py [--quick] [--seconds 3] [--repeat 3]``
@@ -77,28 +78,44 @@ def server_cpu(endpoint: Endpoint) -> tuple[float, float]:
 def measure(endpoint: Endpoint, requests: list[Request], *, seconds: float, repeat: int) -> dict:
     """Median requests/s, p50 and p99 (ms) over ``repeat`` fixed-time runs, the client's CPU share, and the
     server's CPU milliseconds per answer (its own process, and its child processes)."""
-    run_load(endpoint.url, requests, clients=CLIENTS, seconds=1.0)  # warm-up
-    rates, p50s, p99s, cpu, own_ms, child_ms, errors = [], [], [], [], [], [], 0
-    hits_before, answered = cache_hits(endpoint), 0
+    return measure_in_turn([(endpoint, requests)], seconds=seconds, repeat=repeat)[0]
+
+
+def measure_in_turn(loads: list[tuple[Endpoint, list[Request]]], *, seconds: float, repeat: int) -> list[dict]:
+    """:func:`measure` for several (endpoint, requests) loads, their runs taken in turn (A B C A B C ...), so
+    that a drift of the machine's speed during the measurement (a third within an hour on shared machines) falls
+    on each load alike instead of on whichever ran last."""
+    for endpoint, requests in loads:
+        run_load(endpoint.url, requests, clients=CLIENTS, seconds=1.0)  # warm-up
+    runs: list[list[dict]] = [[] for _ in loads]
+    hits_before = [cache_hits(endpoint) for endpoint, _ in loads]
     for _ in range(repeat):
-        cpu_before, wall_before = time.process_time(), time.perf_counter()
-        own_before, children_before = server_cpu(endpoint)
-        result = run_load(endpoint.url, requests, clients=CLIENTS, seconds=seconds)
-        own_after, children_after = server_cpu(endpoint)
-        cpu.append((time.process_time() - cpu_before) / (time.perf_counter() - wall_before))
-        answers = max(1, len(result.latencies))
-        own_ms.append((own_after - own_before) / answers * 1000)
-        child_ms.append((children_after - children_before) / answers * 1000)
-        rates.append(result.rate)
-        p50s.append(percentile(result.latencies, 50) * 1000)
-        p99s.append(percentile(result.latencies, 99) * 1000)
-        errors += sum(result.errors.values())
-        answered += len(result.latencies)
-    hits = cache_hits(endpoint)
-    from_cache = None if hits is None or hits_before is None else (hits - hits_before) / max(1, answered)
-    return {"rps": median(rates), "p50": median(p50s), "p99": median(p99s), "client_cpu": median(cpu),
-            "own_ms": median(own_ms), "child_ms": median(child_ms), "errors": errors, "runs": rates,
-            "from_cache": from_cache}
+        for i, (endpoint, requests) in enumerate(loads):
+            runs[i].append(_one_run(endpoint, requests, seconds))
+    summaries = []
+    for (endpoint, _), taken, before in zip(loads, runs, hits_before):
+        hits, answered = cache_hits(endpoint), sum(run["answers"] for run in taken)
+        from_cache = None if hits is None or before is None else (hits - before) / max(1, answered)
+        summaries.append({**{key: median([run[key] for run in taken])
+                             for key in ("rps", "p50", "p99", "client_cpu", "own_ms", "child_ms")},
+                          "errors": sum(run["errors"] for run in taken), "runs": [run["rps"] for run in taken],
+                          "from_cache": from_cache})
+    return summaries
+
+
+def _one_run(endpoint: Endpoint, requests: list[Request], seconds: float) -> dict:
+    """One fixed-time run: its rate, latencies, the client's CPU share and the server's CPU per answer."""
+    cpu_before, wall_before = time.process_time(), time.perf_counter()
+    own_before, children_before = server_cpu(endpoint)
+    result = run_load(endpoint.url, requests, clients=CLIENTS, seconds=seconds)
+    own_after, children_after = server_cpu(endpoint)
+    answers = max(1, len(result.latencies))
+    return {"rps": result.rate, "p50": percentile(result.latencies, 50) * 1000,
+            "p99": percentile(result.latencies, 99) * 1000,
+            "client_cpu": (time.process_time() - cpu_before) / (time.perf_counter() - wall_before),
+            "own_ms": (own_after - own_before) / answers * 1000,
+            "child_ms": (children_after - children_before) / answers * 1000,
+            "errors": sum(result.errors.values()), "answers": len(result.latencies)}
 
 
 def cache_hits(endpoint: Endpoint) -> int | None:
@@ -127,8 +144,8 @@ def run_scale(label: str, store, sparql: dict[str, list[str]], params: dict[str,
     sent in turn; ``params``: the same as named-API parameters).
 
     Ours with the answer cache off and the baseline are up at the same time and measured one query after the
-    other (ours, then the baseline, for each query), so that each ratio pairs runs made within a minute: on a
-    shared machine whose speed drifts, runs minutes apart would compare two machines."""
+    other, their runs taken in turn (:func:`measure_in_turn`), so that each ratio pairs runs made seconds apart:
+    on a shared machine whose speed drifts, runs minutes apart would compare two machines."""
     rows = []
     # The answer cache on (the default) for the repeated light query, which it answers after the first request;
     # off for every query, so the varied and heavy targets, and an uncached light row, show queries run.
@@ -137,12 +154,16 @@ def run_scale(label: str, store, sparql: dict[str, list[str]], params: dict[str,
     with ours(store, answer_cache_mb="0") as server, baseline as other:
         print(f"  ({other.name} ready in {other.started_in:.1f} s)")
         for name, texts in sparql.items():
-            rows += measure_ours(server, label, "off", name, sparql, params, args)
-            stats = measure(other, [Request.sparql(other, text) for text in texts], seconds=args.seconds,
-                            repeat=args.repeat)
-            rows.append({"data": label, "server": other.name, "cache": "", "route": other.query_path,
-                         "query": name, **stats})
-            print_row(rows[-1])
+            loads = [(server, named_api(name, params.get(name))),
+                     (server, [Request.sparql(server, text) for text in texts]),
+                     (other, [Request.sparql(other, text) for text in texts])]
+            named, protocol, base = measure_in_turn(loads, seconds=args.seconds, repeat=args.repeat)
+            for server_name, cache, route, stats in (("clustergraph", "off", "named API", named),
+                                                     ("clustergraph", "off", "/sparql", protocol),
+                                                     (other.name, "", other.query_path, base)):
+                rows.append({"data": label, "server": server_name, "cache": cache, "route": route, "query": name,
+                             **stats})
+                print_row(rows[-1])
     return rows
 
 
@@ -251,8 +272,9 @@ def main() -> None:
         f"of answers our server counted as answer-cache hits. Ours is asked through the named-query API and "
         f"through `POST /sparql` with the same text the baselines get.",
         "oxigraph serve: `oxigraph serve --union-default-graph` on a copy of the same store directory. Ours with "
-        "the cache off and the baseline are up at the same time and measured query by query (ours, then the "
-        "baseline), so each ratio pairs runs made within about a minute of each other.",
+        "the cache off and the baseline are up at the same time and measured query by query, their runs taken in "
+        "turn (ours via the named API, ours via /sparql, the baseline, three times), so each ratio pairs runs "
+        "made seconds apart.",
         f"rdflib-endpoint ({rdflib_endpoint_version(rdflib_python)}) runs on a smaller synthetic project "
         f"({subset} clusters, {count_lines(nquads):,} quads) because loading the ECCP-scale set into rdflib "
         f"would take minutes and gigabytes; ours serves that same subset in the same run.",

@@ -93,6 +93,34 @@ def test_a_process_killed_for_one_seat_runs_its_other_seats_queries_again(projec
     assert len(after) == 2 and set(after) != set(before), "the killed short process was replaced"
 
 
+def test_an_answer_already_streaming_ends_with_worker_lost_when_its_process_is_stopped(project_store_root) -> None:
+    """A sibling whose answer has started cannot run again unseen: its stream ends with a clear error."""
+    streaming = QueryJob(sparql="SELECT ?s ?p ?o WHERE { ?s ?p ?o }")  # megabytes of JSON: sent in chunks
+    culprit = QueryJob(sparql=BURN.format("stream-culprit"))
+
+    async def scenario() -> tuple[str, BaseException | None]:
+        pool = QueryPool(project_store_root.path, size=3, reserved=2, long_after=30.0)
+        await pool.start()
+        try:
+            _known_short(pool, streaming)
+            _known_short(pool, culprit)
+            answer = await pool.run(streaming, time_limit=60)
+            kind = answer.kind
+            with pytest.raises(errors.QueryTimeout):
+                await pool.run(culprit, time_limit=0.5)
+            try:
+                await answer.read_all()
+            except errors.WorkerLost as exc:
+                return kind, exc
+            return kind, None
+        finally:
+            await pool.close()
+
+    kind, lost = asyncio.run(scenario())
+    assert kind == "solutions"
+    assert lost is not None and "another query" in str(lost), lost
+
+
 def test_a_new_text_of_a_shape_that_ran_short_asks_for_a_short_seat_first(project_store_root,
                                                                           monkeypatch) -> None:
     asked: list[bool] = []
