@@ -64,6 +64,8 @@ from common import (
 from endpoints import Request, read_response
 from live import start_server
 
+from clustergraph.querying.pool import RECYCLE_MB, RECYCLE_SEAT_MB
+
 LIGHT_P99_S = 1.0
 TITLE = "Load: 32 clients (light, heavy, pages), and a light client beside anonymous attacks"
 ATTACK_HEADING = "### A light client beside anonymous attacks (issue 16)"
@@ -434,12 +436,15 @@ def describe(run: Run) -> list[str]:
         "",
         f"Memory (server + workers): {_mib(run.rss_before)} before, {_mib(second_q)} in the second quarter, "
         f"{_mib(last_q)} in the last quarter ({growth:+.1%}), peak {_mib(peak)}. Of that, the server process alone "
-        f"(the one that lives through the run; query workers are replaced once they hold more than 160 MB): "
+        f"(the one that lives through the run; query workers are replaced once they hold more than "
+        f"{RECYCLE_MB} MB, the short-query process {RECYCLE_SEAT_MB} MB more per further seat): "
         f"{_mib(server_second)} and {_mib(server_last)} ({server_growth:+.1%}).",
         f"CPU after the last answer: under {IDLE_CPU:.0%} of a core after {idle}",
         f"Admission at the end: {run.after.get('restarted_as_long', 0)} overrunning short queries restarted as "
-        f"long, {run.after.get('remembered_long', 0)} query texts remembered as long, "
-        f"{run.after.get('live_workers')} live workers.",
+        f"long, {run.after.get('rerun_after_a_sibling_was_stopped', 0)} queries run again because their process "
+        f"was stopped for another seat's query, {run.after.get('remembered_long', 0)} query texts remembered as "
+        f"long, {run.after.get('live_workers')} live query slots in {run.after.get('worker_processes')} processes, "
+        f"{run.after.get('recycled_for_memory', 0)} workers replaced for memory.",
     ]
 
 

@@ -57,9 +57,8 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 class Seat:
     """One thread of a worker process and the parent's end of its socket: it runs one query at a time."""
 
-    def __init__(self, worker: Worker, index: int, conn: Connection) -> None:
+    def __init__(self, worker: Worker, conn: Connection) -> None:
         self.worker = worker
-        self.index = index
         self.conn = conn
         # asked before every read of an answer: one poll(2) on a registered descriptor, where Connection.poll
         # builds and tears down a selector each time
@@ -122,7 +121,7 @@ class Worker:
         )
         for _, child in pairs:
             child.close()
-        self.seats = [Seat(self, i, Connection(parent.detach())) for i, (parent, _) in enumerate(pairs)]
+        self.seats = [Seat(self, Connection(parent.detach())) for parent, _ in pairs]
         self.leased = 0
         self.draining = False
         self.killed_on_purpose = False
@@ -150,11 +149,11 @@ class Worker:
         """The process's resident memory now, in MB."""
         return resident_mb(self.pid, self.stat_fd)
 
-    def kill(self, *, on_purpose: bool = True) -> None:
-        """Stop the process at once, wherever it is, and reap it (``on_purpose``: the pool decided to, so its
-        other seats' queries may run again)."""
+    def kill(self) -> None:
+        """Stop the process at once, wherever it is, and reap it; a process still alive here is killed on
+        purpose (its seats' queries did nothing wrong unless the pool says so)."""
         if self.alive():
-            self.killed_on_purpose = self.killed_on_purpose or on_purpose
+            self.killed_on_purpose = True
         for seat in self.seats:
             seat.close()
         if self.stat_fd is not None:
