@@ -165,3 +165,27 @@ def test_seats_answer_queries_at_once(project_store_root, seats: int) -> None:
 
     bodies = asyncio.run(scenario())
     assert all(json.loads(body)["results"]["bindings"] == [] for body in bodies)
+
+
+def test_a_query_in_flight_when_the_pool_closes_ends_at_once(project_store_root) -> None:
+    """Closing the pool kills its processes on purpose; their queries are not run again (nothing is left to run
+    them on), so a stopping server does not keep requests waiting until their time limit."""
+    job = QueryJob(sparql=BURN.format("closing"))
+
+    async def scenario() -> tuple[BaseException | None, float]:
+        pool = QueryPool(project_store_root.path, size=3, reserved=2, long_after=30.0)
+        await pool.start()
+        _known_short(pool, job)
+        running = asyncio.create_task(pool.run(job, time_limit=60))
+        await asyncio.sleep(0.3)
+        started = asyncio.get_running_loop().time()
+        await pool.close()
+        try:
+            await asyncio.wait_for(running, timeout=30)
+        except errors.WorkerLost as exc:
+            return exc, asyncio.get_running_loop().time() - started
+        return None, asyncio.get_running_loop().time() - started
+
+    lost, seconds = asyncio.run(scenario())
+    assert lost is not None and "stopping" in str(lost), lost
+    assert seconds < 5, f"the request waited {seconds:.1f} s after the pool closed"

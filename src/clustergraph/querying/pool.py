@@ -144,8 +144,10 @@ class QueryPool:
                         continue
                 if message is None:
                     message = await self.receive(lease.seat, deadline, time_limit)
-            except SeatLost:
+            except SeatLost as exc:
                 self.release(lease, healthy=False)
+                if self._closed:  # the server is stopping: nothing to run it again on
+                    raise errors.WorkerLost("the server is stopping; try again") from exc
                 self.rerun += 1
                 continue
             except BaseException:
